@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The one install script: README, .ci/run and the Dockerfile all call it, so what CI
+# tests is what the image runs.
+#
+#   scripts/install.sh [--venv DIR] [--extras LIST] [--no-system] [--no-package]
+#
+# 1. Debian packages: TeX Live (XeTeX, ctex, pgfplots, fvextra…), the fonts of the
+#    chain documented in fonts/README.md, poppler-utils (tests read PDFs back).
+# 2. A virtual environment (Debian's Python refuses system-wide pip: PEP 668) with
+#    texreport installed from this checkout, editable, with the requested extras.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv="$here/.venv"
+extras="dev,http"
+system=1
+package=1
+editable=1
+while (($#)); do
+  case $1 in
+    --venv) venv=$2; shift 2 ;;
+    --extras) extras=$2; shift 2 ;;
+    --no-system) system=0; shift ;;
+    --no-package) package=0; shift ;;
+    --no-editable) editable=0; shift ;;
+    *) echo "install.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+debian_packages=(
+  # TeX: the engine, Chinese support, TikZ/pgfplots, fvextra/enumitem/framed, and
+  # texlive-fonts-recommended (without it pifont's pzdr is missing: mktextfm errors).
+  texlive-xetex texlive-lang-chinese texlive-pictures texlive-latex-extra
+  texlive-latex-recommended texlive-fonts-recommended latexmk
+  # The font chain (fonts/README.md).
+  fontconfig fonts-noto-cjk fonts-hanazono fonts-symbola fonts-dejavu-core
+  # pdftotext/pdfinfo/pdffonts/pdftoppm: the tests read every PDF back.
+  poppler-utils
+  python3-venv
+)
+
+if ((system)); then
+  sudo=""
+  if [[ $(id -u) != 0 ]]; then sudo="sudo"; fi
+  missing=()
+  for p in "${debian_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "install.sh: installing ${#missing[@]} Debian packages (TeX Live and fonts take a few minutes)" >&2
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+if ((package)); then
+  python=${PYTHON:-python3}
+  [[ -x $venv/bin/python ]] || "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+  spec="$here"
+  [[ -n $extras ]] && spec="$here[$extras]"
+  if ((editable)); then
+    "$venv/bin/python" -m pip install -q -e "$spec"
+  else
+    "$venv/bin/python" -m pip install -q "$spec"
+  fi
+  echo "install.sh: texreport installed in $venv" >&2
+fi

@@ -1,0 +1,138 @@
+"""The ``texreport`` command line; the only place where errors become exit codes.
+
+Exit codes: 0 success, 1 render failure (TeX error, timeout, missing tool),
+2 invalid input or usage. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from . import __version__
+from .errors import InputError, TexreportError
+
+__all__ = ["main", "cli"]
+
+
+def _fail(error: TexreportError) -> NoReturn:
+    click.echo(f"texreport: error: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+def _read_input(source: str) -> object:
+    """Parse the input document (a path or ``-`` for stdin) into a report model."""
+    from .models import load_json
+
+    if source == "-":
+        raw = sys.stdin.buffer.read()
+    else:
+        path = Path(source)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"no such file: {source}") from None
+        except IsADirectoryError:
+            raise InputError(f"is a folder, not a report file: {source}") from None
+        except OSError as error:
+            raise InputError(f"cannot read {source}: {error.strerror}") from None
+    return load_json(raw)
+
+
+lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                           help="Report language (default: the report's own, else zh).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="texreport")
+def cli() -> None:
+    """Evaluated mock-interview reports (JSON) to print-quality PDFs."""
+
+
+@cli.command()
+@click.argument("source", metavar="REPORT.json|-")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PDF to write (default: ./模拟面试报告_{sessionId}.pdf).")
+@lang_option
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Copy the job folder (LaTeX source, CSV, log) here, for debugging.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Seconds before xelatex is stopped.")
+def render(source: str, output: Path | None, lang: str | None, keep: Path | None, timeout: float) -> None:
+    """Render a report to PDF."""
+    from .compiler import CompileLimits
+    from .naming import export_filename, is_safe_session_id
+    from .pipeline import RenderOptions, render_to_file
+
+    try:
+        report = _read_input(source)
+        if output is None:
+            if not is_safe_session_id(report.session_id):
+                raise InputError("cannot be used in a file name; give the output with -o", field="sessionId")
+            output = Path(export_filename(report.session_id))
+        options = RenderOptions(lang=lang, limits=CompileLimits(timeout=timeout))
+        render_to_file(report, output, options=options, keep_dir=keep)
+    except TexreportError as error:
+        _fail(error)
+    click.echo(str(output))
+
+
+@cli.command()
+@click.argument("source", metavar="REPORT.json|-")
+def validate(source: str) -> None:
+    """Check a report without rendering; names each bad field."""
+    from .models import DocumentInvalid
+    from .pipeline import check_characters
+
+    try:
+        report = _read_input(source)
+        check_characters(report)
+    except DocumentInvalid as error:
+        for field, message in error.errors:
+            click.echo(f"texreport: error: {field}: {message}" if field else f"texreport: error: {message}", err=True)
+        sys.exit(error.exit_code)
+    except TexreportError as error:
+        _fail(error)
+    click.echo(f"ok: session {report.session_id}, {len(report.question_details)} questions")
+
+
+@cli.command()
+def sample() -> None:
+    """Print a realistic sample report (Chinese, 10 questions)."""
+    from .sample import sample_json
+
+    click.echo(sample_json(), nl=False)
+
+
+@cli.command()
+@click.argument("source", metavar="REPORT.json|-")
+@click.option("-o", "--output", "folder", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write report.tex, texreport.sty, the CSV and code files into.")
+@lang_option
+def tex(source: str, folder: Path, lang: str | None) -> None:
+    """Write the generated LaTeX source and chart CSVs, for inspection."""
+    from .pipeline import RenderOptions, prepare, write_source
+
+    try:
+        job = prepare(_read_input(source), options=RenderOptions(lang=lang))
+        write_source(job, folder)
+    except TexreportError as error:
+        _fail(error)
+    for name in sorted(job.files):
+        click.echo(str(folder / name))
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="texreport", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("texreport: interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,195 @@
+"""Run xelatex on a prepared job folder: sandboxed, bounded, and checked.
+
+``compile_tex(folder, "report.tex")`` runs one xelatex pass and returns the PDF
+path, or raises a :class:`~texreport.errors.RenderError`. The caller owns the
+folder; this module never creates or deletes it.
+
+The sandbox does not trust the escaping upstream: shell escape is off,
+``openin_any=p``/``openout_any=p`` keep TeX from reading or writing outside the
+job folder, stdin is /dev/null, the process runs in its own process group and
+the whole group is killed at the deadline, and rlimits bound file size, memory
+and CPU time. Success means exit status 0, a complete PDF *and* a clean log.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CompileError, CompileTimeout, ToolMissingError, UnsupportedCharacterError
+
+__all__ = ["CompileLimits", "CompileResult", "compile_tex", "sandbox_environment", "parse_log", "LogProblem"]
+
+DEFAULT_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class CompileLimits:
+    """Resource bounds for one xelatex run (per process)."""
+
+    timeout: float = DEFAULT_TIMEOUT          # wall clock, whole process group killed after it
+    max_file_bytes: int = 256 * 1024 * 1024   # RLIMIT_FSIZE: a page flood dies here, not on the disk
+    max_memory_bytes: int = 3 * 1024**3       # RLIMIT_AS: CJK fonts need a few hundred MB
+    max_cpu_seconds: int = 120                # RLIMIT_CPU: a second, independent stop
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    pdf: Path
+    log: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class LogProblem:
+    message: str
+    line: int | None
+    character: str | None = None   # set for "Missing character" problems
+
+
+def sandbox_environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment xelatex runs in: no shell escape, reads and writes only below the job folder."""
+    source = os.environ if base is None else base
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TEXMFHOME", "TEXMFVAR", "TEXMFCONFIG", "TEXMFCNF",
+            "FONTCONFIG_FILE", "FONTCONFIG_PATH", "XDG_CACHE_HOME", "SOURCE_DATE_EPOCH")
+    env = {name: source[name] for name in keep if name in source}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env.update(
+        openin_any="p",      # TeX Live's default "a" lets \input{/etc/passwd} read any file
+        openout_any="p",
+        shell_escape="f",    # belt and braces with -no-shell-escape
+        shell_escape_commands="",
+        TEXINPUTS="",        # no extra search paths beyond the job folder and TeX Live's tree
+        max_print_line="10000",  # keep each log message on one line for the parser
+        error_line="254",
+        half_error_line="238",
+    )
+    return env
+
+
+_FILE_LINE_ERROR = re.compile(r"^(?:\./)?[^:\n]+\.(?:tex|sty|cls|def|cfg|clo):(\d+): (.+)$", re.M)
+_BANG_ERROR = re.compile(r"^! (.+)$", re.M)
+_LINE_MARK = re.compile(r"^l\.(\d+)", re.M)
+_MISSING = re.compile(r"Missing character: There is no (.) \(U\+([0-9A-F]{4,6})\)")
+
+
+def parse_log(log: str) -> LogProblem | None:
+    """The first problem in a xelatex log, or None when the log is clean."""
+    missing = _MISSING.search(log)
+    first = _FILE_LINE_ERROR.search(log)
+    bang = _BANG_ERROR.search(log)
+    candidates = [m for m in (missing, first, bang) if m]
+    if not candidates:
+        if "Emergency stop" in log or "Fatal error occurred" in log:
+            return LogProblem("fatal error, no output PDF produced", None)
+        return None
+    earliest = min(candidates, key=lambda m: m.start())
+    if earliest is missing:
+        return LogProblem(f"missing character U+{missing.group(2)}", None, chr(int(missing.group(2), 16)))
+    if earliest is first:
+        return LogProblem(first.group(2).strip(), int(first.group(1)))
+    line_mark = _LINE_MARK.search(log, bang.end())
+    return LogProblem(bang.group(1).strip(), int(line_mark.group(1)) if line_mark else None)
+
+
+def _limit_child(limits: CompileLimits):
+    def apply() -> None:  # runs in the child between fork and exec: no locks, no allocation-heavy work
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_bytes, limits.max_file_bytes))
+        resource.setrlimit(resource.RLIMIT_AS, (limits.max_memory_bytes, limits.max_memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.max_cpu_seconds, limits.max_cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def xelatex_command(tex_name: str) -> list[str]:
+    exe = shutil.which("xelatex")
+    if exe is None:
+        raise ToolMissingError("xelatex not found: install TeX Live (Debian: texlive-xetex), see scripts/install.sh")
+    return [exe, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
+            "-file-line-error", tex_name]
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill the process and everything it started (xdvipdfmx runs as xelatex's child)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def compile_tex(folder: Path, tex_name: str = "report.tex", *, limits: CompileLimits = CompileLimits()) -> CompileResult:
+    """One sandboxed xelatex pass in ``folder``; returns the PDF or raises a RenderError."""
+    folder = Path(folder)
+    command = xelatex_command(tex_name)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command,
+        cwd=folder,
+        env=sandbox_environment(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        process_group=0,
+        preexec_fn=_limit_child(limits),
+        close_fds=True,
+    )
+    try:
+        terminal, _ = process.communicate(timeout=limits.timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(process)
+        raise CompileTimeout(limits.timeout) from None
+    except BaseException:  # KeyboardInterrupt, cancellation: never leave xelatex behind
+        kill_group(process)
+        raise
+    finally:
+        if process.poll() is None:
+            kill_group(process)
+    seconds = time.monotonic() - started
+    stem = Path(tex_name).stem
+    log_path = folder / f"{stem}.log"
+    log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+    output = terminal.decode("utf-8", errors="replace")
+    problem = parse_log(log)
+    if problem is None and "Unable to read an entire line" in output:
+        problem = LogProblem("a source line is too long (Unable to read an entire line)", None)
+    if problem and problem.character:
+        raise UnsupportedCharacterError(problem.character)
+    if problem:
+        raise CompileError(problem.message, tex_line=problem.line, log_excerpt=_excerpt(log, problem))
+    if process.returncode != 0:
+        if process.returncode < 0:
+            reason = f"killed by signal {signal.Signals(-process.returncode).name}"
+        else:
+            reason = f"exit status {process.returncode}"
+        raise CompileError(f"xelatex stopped ({reason})", log_excerpt=output[-2000:])
+    pdf = folder / f"{stem}.pdf"
+    if not _complete_pdf(pdf):
+        raise CompileError("xelatex produced no complete PDF", log_excerpt=output[-2000:])
+    return CompileResult(pdf=pdf, log=log, seconds=seconds)
+
+
+def _complete_pdf(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(5)
+            handle.seek(max(0, path.stat().st_size - 1024))
+            tail = handle.read()
+    except OSError:
+        return False
+    return head == b"%PDF-" and b"%%EOF" in tail
+
+
+def _excerpt(log: str, problem: LogProblem) -> str:
+    index = log.find(problem.message)
+    if index < 0:
+        return log[-1500:]
+    return log[max(0, index - 200): index + 1300]

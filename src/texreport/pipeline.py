@@ -1,0 +1,139 @@
+"""render(document) → PDF bytes: validate, check fonts, lay out, compile.
+
+This module owns the job folder: each render gets a fresh temporary directory,
+writes the LaTeX source, the chart CSVs and the code-block files into it under
+names the program chooses, runs one sandboxed xelatex pass, and removes the
+folder whatever happens. Only the PDF bytes leave it. ``keep_dir`` copies the
+folder's content out for debugging instead of losing it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+from .charts import build_charts
+from .compiler import CompileLimits, compile_tex
+from .escape import CodeFiles
+from .fonts import default_chain, font_setup_latex
+from .models import Report, iter_text_fields, load_document
+from .templating import latex_dir, render_template
+from .view import ReportView, build_view
+
+__all__ = ["RenderOptions", "JobSource", "prepare", "render", "render_to_file", "write_source"]
+
+TEMPLATE = "report.tex.j2"
+STYLE_FILE = "texreport.sty"
+TEX_NAME = "report.tex"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render; every field has a named default."""
+
+    lang: str | None = None                 # overrides the report's language ("zh" or "en")
+    generated_at: datetime | None = None    # default: now (UTC); fixes the footer and CreationDate
+    limits: CompileLimits = CompileLimits()
+
+
+@dataclass(frozen=True)
+class JobSource:
+    """Everything a compile needs, as file name → content, plus the view it came from."""
+
+    files: dict[str, str]
+    view: ReportView
+
+
+def _as_report(document: Report | Mapping[str, Any]) -> Report:
+    return document if isinstance(document, Report) else load_document(document)
+
+
+def _pdf_date(moment: datetime) -> str:
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("D:%Y%m%d%H%M%SZ")
+
+
+def check_characters(report: Report) -> None:
+    """Every character of every text field must be drawable; the error names char and field."""
+    chain = default_chain()
+    for field_path, text in iter_text_fields(report):
+        chain.check_text(text, field=field_path)
+
+
+def prepare(document: Report | Mapping[str, Any], *, options: RenderOptions = RenderOptions()) -> JobSource:
+    """Validate and lay out ``document``: the files of the job folder (pure apart from font lookup)."""
+    report = _as_report(document)
+    check_characters(report)
+    generated_at = options.generated_at or datetime.now(timezone.utc)
+    view = build_view(report, lang=options.lang, generated_at=generated_at)
+    charts = build_charts(view)
+    code_files = CodeFiles()
+    context = {f.name: getattr(view, f.name) for f in fields(view)}
+    context.update(font_setup=font_setup_latex(), charts=charts, creation_date=_pdf_date(generated_at))
+    source = render_template(TEMPLATE, code_files=code_files, **context)
+    files = {TEX_NAME: source, STYLE_FILE: (latex_dir() / STYLE_FILE).read_text(encoding="utf-8")}
+    files.update(charts.files)
+    files.update(dict(code_files.items()))
+    return JobSource(files=files, view=view)
+
+
+def write_source(job: JobSource, folder: Path) -> None:
+    """Write a job's files into ``folder`` (names are the program's own, never user text)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in job.files.items():
+        (folder / name).write_text(content, encoding="utf-8")
+
+
+def render(
+    document: Report | Mapping[str, Any],
+    *,
+    options: RenderOptions = RenderOptions(),
+    keep_dir: Path | None = None,
+) -> bytes:
+    """Render a report document (model, raw dict or envelope) to PDF bytes."""
+    job = prepare(document, options=options)
+    with tempfile.TemporaryDirectory(prefix="texreport-") as folder_name:
+        folder = Path(folder_name)
+        write_source(job, folder)
+        try:
+            result = compile_tex(folder, TEX_NAME, limits=options.limits)
+            return result.pdf.read_bytes()
+        finally:
+            if keep_dir is not None:
+                shutil.copytree(folder, keep_dir, dirs_exist_ok=True)
+
+
+def render_to_file(
+    document: Report | Mapping[str, Any],
+    output: Path,
+    *,
+    options: RenderOptions = RenderOptions(),
+    keep_dir: Path | None = None,
+) -> Path:
+    """Render and write ``output`` atomically: a temporary name in the same folder, then rename."""
+    data = render(document, options=options, keep_dir=keep_dir)
+    write_atomic(Path(output), data)
+    return Path(output)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` so that ``path`` is either absent, the old file, or complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,75 @@
+"""The Jinja2 environment that writes LaTeX: safe delimiters, escape by default.
+
+Delimiters never occur in LaTeX or in the template's own TeX: ``\\VAR{…}`` prints,
+``\\BLOCK{…}`` controls, ``\\#{…}`` comments. Every printed value goes through
+:func:`~texreport.escape.escape_text` unless it is already
+:class:`~texreport.escape.LatexMarkup` (LaTeX our code produced), so forgetting a
+filter can only over-escape, never inject. Undefined names are errors.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .escape import CodeFiles, LatexMarkup, escape_text, markdown_to_latex
+
+__all__ = ["latex_dir", "make_environment", "render_template", "pdf_string"]
+
+
+def latex_dir() -> Path:
+    """The folder holding the templates and texreport.sty (top-level ``latex/``)."""
+    return Path(__file__).resolve().parent / "latex"
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, LatexMarkup):
+        return value
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"refusing to print {value!r} into LaTeX; the template should test it")
+    if isinstance(value, (int, float)):
+        return LatexMarkup(str(value))
+    return escape_text(str(value))
+
+
+def pdf_string(text: str) -> LatexMarkup:
+    """A PDF text string as hex UTF-16BE (``<FEFF…>``): safe inside any \\special."""
+    cleaned = "".join(
+        ch for ch in unicodedata.normalize("NFC", str(text))
+        if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") or ch in "\t"
+    )
+    data = cleaned.encode("utf-16-be", errors="replace")
+    return LatexMarkup("<FEFF" + data.hex().upper() + ">")
+
+
+def make_environment(*, code_files: CodeFiles, search_path: Path | None = None) -> jinja2.Environment:
+    """A fresh environment whose ``md`` filter sends code blocks to ``code_files``."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(search_path or latex_dir())),
+        block_start_string=r"\BLOCK{",
+        block_end_string="}",
+        variable_start_string=r"\VAR{",
+        variable_end_string="}",
+        comment_start_string=r"\#{",
+        comment_end_string="}",
+        line_statement_prefix=None,
+        line_comment_prefix=None,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,   # our escaping is LaTeX's, applied in finalize
+        finalize=_finalize,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = lambda text: markdown_to_latex(str(text), code_files=code_files)
+    env.filters["e"] = lambda text: escape_text(str(text))
+    env.filters["pdfstring"] = pdf_string
+    return env
+
+
+def render_template(name: str, *, code_files: CodeFiles, **context: Any) -> str:
+    """Render template ``name`` with ``context``; returns the LaTeX source."""
+    return make_environment(code_files=code_files).get_template(name).render(**context)
