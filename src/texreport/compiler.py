@@ -91,12 +91,18 @@ def parse_log(log: str) -> LogProblem | None:
             return LogProblem("fatal error, no output PDF produced", None)
         return None
     earliest = min(candidates, key=lambda m: m.start())
-    if earliest is missing:
-        return LogProblem(f"missing character U+{missing.group(2)}", None, chr(int(missing.group(2), 16)))
     if earliest is first:
-        return LogProblem(first.group(2).strip(), int(first.group(1)))
-    line_mark = _LINE_MARK.search(log, bang.end())
-    return LogProblem(bang.group(1).strip(), int(line_mark.group(1)) if line_mark else None)
+        problem = LogProblem(first.group(2).strip(), int(first.group(1)))
+    elif earliest is bang:
+        line_mark = _LINE_MARK.search(log, bang.end())
+        problem = LogProblem(bang.group(1).strip(), int(line_mark.group(1)) if line_mark else None)
+    else:
+        problem = LogProblem(earliest.group(0), None)
+    # With \tracinglostchars=3 a missing glyph is an error whose message names the character.
+    glyph = _MISSING.search(problem.message)
+    if glyph:
+        return LogProblem(problem.message, problem.line, chr(int(glyph.group(2), 16)))
+    return problem
 
 
 def _limit_child(limits: CompileLimits):
