@@ -126,6 +126,29 @@ def tex(source: str, folder: Path, lang: str | None) -> None:
         click.echo(str(folder / name))
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--db", default="sqlite:///texreport.db", show_default=True,
+              help="Store URL: a SQLite file (default) or postgresql://user@host/name.")
+@click.option("--max-compiles", type=click.IntRange(min=1), default=None,
+              help="Compiles at once (default: CPU count).")
+@click.option("--queue", "max_queue", type=click.IntRange(min=0), default=None,
+              help="Exports that may wait for a compile slot before 503.")
+def serve(host: str, port: int, db: str, max_compiles: int | None, max_queue: int | None) -> None:
+    """Run the HTTP export service (needs the [http] extra)."""
+    try:
+        from .http.server import run_server
+    except ImportError as error:
+        missing = getattr(error, "name", None) or "the web stack"
+        click.echo(f"texreport: error: `texreport serve` needs {missing}: pip install 'texreport[http]'", err=True)
+        sys.exit(2)
+    try:
+        run_server(host=host, port=port, db_url=db, max_compiles=max_compiles, max_queue=max_queue)
+    except TexreportError as error:
+        _fail(error)
+
+
 def main() -> None:
     try:
         cli.main(prog_name="texreport", standalone_mode=True)
