@@ -1,0 +1,566 @@
+"""Report model → the data the template lays out (labels, colours, grouping, plan).
+
+Pure: no files, no processes. Every decision the template would otherwise make
+(colour bands, sorting, weakest categories, the derived improvement plan, date
+formatting, labels per language) is taken here so that it can be unit-tested.
+Text values stay *plain text*; the template escapes them.
+
+The dataclasses below are the contract with the LaTeX template. Entry point:
+:func:`build_view`. Decisions a caller must know:
+
+* Bands: :func:`band_for` — good ≥ 80, fair ≥ 60, poor below (green/yellow/red).
+* Questions are sorted by ``questionIndex`` and numbered 1…n; reference answers
+  and key points are matched by ``questionIndex`` (``None``/``[]`` when absent).
+  A blank ``userAnswer`` counts as not answered.
+* Categories keep report order. When ``categoryScores`` is empty but questions
+  exist, categories are derived from the questions (mean score rounded half up,
+  question count, order of first appearance) and ``extra["categories_derived"]``
+  is True. ``weakest``: up to 3 categories below 80, lowest first, ties in
+  report order.
+* Plan: the report's ``improvementPlan`` is printed in full when given.
+  Otherwise one item per weakest category (actions that point at its weakest
+  questions by number, then the catalogue's generic actions; catalogue
+  resources), then one "general" item with the report's ``improvements``; when
+  nothing is weak, a short keep-sharp item for the lowest category. Derived
+  items hold at most 5 actions and 4 resources.
+* The catalogue (``data/resources.json``) is matched by
+  :func:`catalogue_entry_for`: exact alias, then contained alias, else fallback.
+* Metadata never invents a person: the author is the candidate's name or
+  ``texreport``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from importlib import resources as _resources
+from typing import Literal
+
+from texreport.labels import labels_for
+from texreport.models import CategoryScore, PlanEntry, QuestionDetail, Report, normalize_language
+
+__all__ = [
+    "Band",
+    "Pair",
+    "CategoryView",
+    "QuestionView",
+    "Resource",
+    "PlanItem",
+    "Metadata",
+    "ReportView",
+    "CatalogueEntry",
+    "GOOD_THRESHOLD",
+    "FAIR_THRESHOLD",
+    "MAX_WEAKEST",
+    "MAX_PLAN_ACTIONS",
+    "MAX_PLAN_RESOURCES",
+    "band_for",
+    "build_view",
+    "catalogue_entry_for",
+    "format_datetime",
+    "load_catalogue",
+]
+
+
+Band = Literal["good", "fair", "poor"]  # green >= 80, yellow >= 60, red < 60 (the platform's rule)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A labelled value on the cover page (label is ours, value is user text)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    position: int          # 0-based position in the chart CSV (row order)
+    name: str              # user text
+    score: int
+    question_count: int
+    band: Band
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    number: int                    # 1-based, for people
+    question_index: int            # the report's questionIndex
+    text: str                      # Markdown source
+    category: str
+    answer: str | None             # Markdown source; None = not answered
+    score: int
+    band: Band
+    feedback: str                  # Markdown source
+    reference_answer: str | None   # Markdown source; None when the report has none
+    key_points: list[str]
+
+
+@dataclass(frozen=True)
+class Resource:
+    title: str
+    detail: str        # author / kind / where to find it; plain text, may hold a URL shown as text
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    area: str
+    score: int | None          # the category score when the area is a category
+    band: Band | None
+    actions: list[str]
+    resources: list[Resource]
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    author: str
+    subject: str
+    keywords: str
+    creator: str
+
+
+@dataclass(frozen=True)
+class ReportView:
+    lang: Literal["zh", "en"]
+    labels: dict[str, str]          # every fixed string the template prints, in `lang`
+    title: str
+    session_id: str
+    generated_at: str               # already formatted for `lang`
+    candidate: list[Pair]           # only fields the report gives
+    interview: list[Pair]           # only fields the report gives
+    overall_score: int
+    overall_band: Band
+    total_questions: int
+    answered_count: int
+    overall_feedback: str           # Markdown source
+    strengths: list[str]
+    improvements: list[str]
+    categories: list[CategoryView]  # report order
+    weakest: list[CategoryView]     # lowest first, at most 3, only those below 80
+    questions: list[QuestionView]   # by questionIndex
+    plan: list[PlanItem]
+    plan_is_derived: bool           # True when texreport derived the plan (report had none)
+    metadata: Metadata
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- implementation
+
+GOOD_THRESHOLD = 80  # green from here (the platform's rule)
+FAIR_THRESHOLD = 60  # yellow from here, red below
+MAX_WEAKEST = 3
+MAX_PLAN_ACTIONS = 5
+MAX_PLAN_RESOURCES = 4
+_QUESTION_ACTIONS_PER_AREA = 2  # leaves room for the catalogue's generic actions
+
+_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def band_for(score: int) -> Band:
+    """``"good"`` from 80, ``"fair"`` from 60, ``"poor"`` below: the platform's green/yellow/red."""
+    if score >= GOOD_THRESHOLD:
+        return "good"
+    if score >= FAIR_THRESHOLD:
+        return "fair"
+    return "poor"
+
+
+def format_datetime(value: datetime | date, lang: str) -> str:
+    """``2026年11月29日 14:30`` / ``29 Nov 2026, 14:30``; a plain date drops the time.
+
+    An aware value is shown in its own offset (never converted), followed by
+    ``UTC`` or ``UTC+08:00`` so that the reader knows which clock it is.
+    """
+    if lang == "zh":
+        text = f"{value.year}年{value.month}月{value.day}日"
+    else:
+        text = f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
+    if not isinstance(value, datetime):
+        return text
+    text += f" {value:%H:%M}" if lang == "zh" else f", {value:%H:%M}"
+    offset = value.utcoffset()
+    if offset is not None:
+        if not offset:
+            text += " UTC"
+        else:
+            minutes = int(offset.total_seconds()) // 60
+            sign = "+" if minutes >= 0 else "-"
+            text += f" UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return text
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One category of the learning-resource catalogue (``data/resources.json``)."""
+
+    id: str
+    names: dict[str, str]
+    aliases: tuple[str, ...]
+    generic: bool                       # a broad entry ("Java") that loses to a specific one ("Java并发")
+    actions: dict[str, tuple[str, ...]]
+    resources: tuple[tuple[Resource, str], ...]   # (resource, language of the resource)
+
+    def resources_for(self, lang: str) -> list[Resource]:
+        """Resources in the reader's language first, then the rest, each group in catalogue order."""
+        ordered = sorted(self.resources, key=lambda pair: pair[1] != lang)
+        return [resource for resource, _ in ordered]
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    entries: tuple[CatalogueEntry, ...]
+    fallback: CatalogueEntry
+
+
+def _entry(raw: dict[str, object]) -> CatalogueEntry:
+    return CatalogueEntry(
+        id=str(raw["id"]),
+        names=dict(raw["name"]),  # type: ignore[arg-type]
+        aliases=tuple(raw.get("aliases", ())),  # type: ignore[arg-type]
+        generic=bool(raw.get("generic", False)),
+        actions={lang: tuple(texts) for lang, texts in raw["actions"].items()},  # type: ignore[union-attr]
+        resources=tuple(
+            (Resource(title=item["title"], detail=item.get("detail", "")), item.get("lang", "en"))
+            for item in raw["resources"]  # type: ignore[union-attr]
+        ),
+    )
+
+
+@functools.cache
+def _catalogue() -> _Catalogue:
+    # Data, not code: a curator edits the JSON without touching Python.
+    text = _resources.files("texreport").joinpath("data/resources.json").read_text(encoding="utf-8")
+    raw = json.loads(text)
+    return _Catalogue(entries=tuple(_entry(item) for item in raw["entries"]), fallback=_entry(raw["fallback"]))
+
+
+def load_catalogue() -> tuple[CatalogueEntry, ...]:
+    """Every catalogue entry, fallback last (cached after the first call)."""
+    catalogue = _catalogue()
+    return (*catalogue.entries, catalogue.fallback)
+
+
+# Separators that people write differently ("Spring Boot", "spring-boot", "数据结构 & 算法").
+_SEPARATORS = re.compile(r"[\s\-_·・/&.,:;|()（）、，：]+")
+
+
+def _spaced(text: str) -> str:
+    return _SEPARATORS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def _tight(text: str) -> str:
+    return _spaced(text).replace(" ", "")
+
+
+def _is_word_char(character: str) -> bool:
+    return character.isascii() and character.isalnum()
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    """``needle`` occurs in ``haystack`` and is not part of a longer Latin word ("java" ∉ "javascript")."""
+    if not needle:
+        return False
+    start = haystack.find(needle)
+    while start != -1:
+        end = start + len(needle)
+        before_ok = start == 0 or not (_is_word_char(needle[0]) and _is_word_char(haystack[start - 1]))
+        after_ok = end == len(haystack) or not (_is_word_char(needle[-1]) and _is_word_char(haystack[end]))
+        if before_ok and after_ok:
+            return True
+        start = haystack.find(needle, start + 1)
+    return False
+
+
+def catalogue_entry_for(category: str) -> CatalogueEntry:
+    """The catalogue entry for a category name: exact alias, else contained alias, else the fallback.
+
+    Comparison ignores case, width and separators. Among contained aliases a
+    specific entry beats a generic one, then the longer alias wins
+    ("Java并发编程" → concurrency, "Spring Boot 原理" → Spring Boot).
+    """
+    catalogue = _catalogue()
+    tight, spaced = _tight(category), _spaced(category)
+    if not tight:
+        return catalogue.fallback
+    for entry in catalogue.entries:
+        if any(_tight(alias) == tight for alias in entry.aliases):
+            return entry
+    best: tuple[bool, int, int] | None = None
+    chosen = catalogue.fallback
+    for order, entry in enumerate(catalogue.entries):
+        for alias in entry.aliases:
+            if _contains(spaced, _spaced(alias)) or _contains(tight, _tight(alias)):
+                rank = (entry.generic, -len(_tight(alias)), order)
+                if best is None or rank < best:
+                    best, chosen = rank, entry
+    return chosen
+
+
+# --------------------------------------------------------------------------- the view
+
+
+def build_view(report: Report, *, lang: str | None = None, generated_at: datetime | None = None) -> ReportView:
+    """Everything the template prints, decided here so that it can be tested without TeX.
+
+    ``lang`` overrides the report's own ``language`` (default ``zh``).
+    ``generated_at`` defaults to now in UTC (printed with a ``UTC`` suffix); a
+    naive value is printed as given, without a suffix.
+    """
+    language = normalize_language(lang) if lang is not None else (report.language or "zh")
+    labels = labels_for(language)
+    when_generated = generated_at if generated_at is not None else datetime.now(timezone.utc)
+
+    questions = _questions(report)
+    categories, categories_derived = _categories(report)
+    weakest = _weakest(categories)
+    if report.improvement_plan is not None:
+        plan = _explicit_plan(report.improvement_plan.items, categories)
+        plan_is_derived = False
+    else:
+        plan = _derived_plan(report, language, labels, categories, weakest, questions)
+        plan_is_derived = True
+
+    return ReportView(
+        lang=language,
+        labels=labels,
+        title=labels["title"],
+        session_id=report.session_id,
+        generated_at=format_datetime(when_generated, language),
+        candidate=_candidate_pairs(report, labels),
+        interview=_interview_pairs(report, labels, language),
+        overall_score=report.overall_score,
+        overall_band=band_for(report.overall_score),
+        total_questions=report.total_questions if report.total_questions is not None else len(questions),
+        answered_count=sum(1 for question in questions if question.answer is not None),
+        overall_feedback=report.overall_feedback,
+        strengths=_non_blank(report.strengths),
+        improvements=_non_blank(report.improvements),
+        categories=categories,
+        weakest=weakest,
+        questions=questions,
+        plan=plan,
+        plan_is_derived=plan_is_derived,
+        metadata=_metadata(report, labels, categories),
+        extra={"categories_derived": categories_derived},
+    )
+
+
+def _non_blank(texts: Iterable[str | None]) -> list[str]:
+    return [text for text in texts if text is not None and text.strip()]
+
+
+def _candidate_pairs(report: Report, labels: dict[str, str]) -> list[Pair]:
+    candidate = report.candidate
+    if candidate is None:
+        return []
+    given = (
+        ("candidate", candidate.name),
+        ("target_position", candidate.target_position),
+        ("experience", candidate.experience_level),
+    )
+    return [Pair(labels[key], value) for key, value in given if value is not None]
+
+
+def _interview_pairs(report: Report, labels: dict[str, str], lang: str) -> list[Pair]:
+    interview = report.interview
+    if interview is None:
+        return []
+    pairs: list[Pair] = []
+    if interview.when is not None:
+        pairs.append(Pair(labels["interview_date"], format_datetime(interview.when, lang)))
+    if interview.interviewer is not None:
+        pairs.append(Pair(labels["interviewer"], interview.interviewer))
+    if interview.interview_type is not None:
+        pairs.append(Pair(labels["interview_type"], interview.interview_type))
+    return pairs
+
+
+def _questions(report: Report) -> list[QuestionView]:
+    references = {reference.question_index: reference for reference in report.reference_answers}
+    ordered = sorted(report.question_details, key=lambda detail: detail.question_index)
+    views = []
+    for position, detail in enumerate(ordered):
+        reference = references.get(detail.question_index)
+        reference_text = reference.reference_answer if reference is not None else None
+        views.append(
+            QuestionView(
+                number=position + 1,
+                question_index=detail.question_index,
+                text=detail.question,
+                category=detail.category,
+                answer=detail.user_answer if detail.answered else None,
+                score=detail.score,
+                band=band_for(detail.score),
+                feedback=detail.feedback,
+                reference_answer=reference_text if reference_text and reference_text.strip() else None,
+                key_points=_non_blank(reference.key_points) if reference is not None else [],
+            )
+        )
+    return views
+
+
+def _categories(report: Report) -> tuple[list[CategoryView], bool]:
+    """Categories in report order; derived from the questions when ``categoryScores`` is empty."""
+    scores: Sequence[CategoryScore] = report.category_scores
+    if scores or not report.question_details:
+        return [_category_view(i, c.category, c.score, c.question_count) for i, c in enumerate(scores)], False
+    groups: dict[str, list[QuestionDetail]] = {}
+    for detail in sorted(report.question_details, key=lambda d: d.question_index):
+        groups.setdefault(detail.category, []).append(detail)
+    views = []
+    for position, (name, members) in enumerate(groups.items()):
+        average = sum(member.score for member in members) / len(members)
+        # Half up, as for fractional input scores (round() would round 72.5 to 72).
+        views.append(_category_view(position, name, int(average + 0.5), len(members)))
+    return views, True
+
+
+def _category_view(position: int, name: str, score: int, count: int) -> CategoryView:
+    return CategoryView(position=position, name=name, score=score, question_count=count, band=band_for(score))
+
+
+def _weakest(categories: list[CategoryView]) -> list[CategoryView]:
+    below = [category for category in categories if category.score < GOOD_THRESHOLD]
+    # sorted() is stable and positions follow report order, so ties keep report order.
+    return sorted(below, key=lambda category: (category.score, category.position))[:MAX_WEAKEST]
+
+
+def _same_category(left: str, right: str) -> bool:
+    return _tight(left) == _tight(right) if _tight(left) else left == right
+
+
+def _explicit_plan(entries: Sequence[PlanEntry], categories: list[CategoryView]) -> list[PlanItem]:
+    # The report's own plan is printed in full: capping it would hide text the producer wrote.
+    items = []
+    for entry in entries:
+        score = entry.score
+        if score is None:
+            score = next((c.score for c in categories if _same_category(c.name, entry.area)), None)
+        items.append(
+            PlanItem(
+                area=entry.area,
+                score=score,
+                band=band_for(score) if score is not None else None,
+                actions=_non_blank(entry.actions),
+                resources=[
+                    Resource(title=resource.title, detail=" · ".join(_non_blank((resource.detail, resource.url))))
+                    for resource in entry.resources
+                ],
+            )
+        )
+    return items
+
+
+def _question_actions(category: CategoryView, questions: list[QuestionView], labels: dict[str, str]) -> list[str]:
+    """Point at the category's weakest questions by number (never by truncated user text)."""
+    members = [
+        question
+        for question in questions
+        if _same_category(question.category, category.name)
+        and (question.answer is None or question.score < GOOD_THRESHOLD)
+    ]
+    members.sort(key=lambda question: (question.score, question.number))
+    actions = []
+    for question in members[:_QUESTION_ACTIONS_PER_AREA]:
+        if question.answer is None:
+            # Only point at a reference answer the PDF actually prints.
+            key = "plan_answer_question" if question.reference_answer else "plan_answer_question_no_reference"
+            actions.append(labels[key].format(number=question.number))
+        elif question.key_points:
+            actions.append(
+                labels["plan_review_question_points"].format(
+                    number=question.number, score=question.score, points=len(question.key_points)
+                )
+            )
+        else:
+            actions.append(labels["plan_review_question"].format(number=question.number, score=question.score))
+    return actions
+
+
+def _catalogue_item(
+    category: CategoryView, lead_actions: list[str], lang: str, *, resource_count: int = MAX_PLAN_RESOURCES
+) -> PlanItem:
+    entry = catalogue_entry_for(category.name)
+    actions = [*lead_actions, *entry.actions.get(lang, ())][:MAX_PLAN_ACTIONS]
+    return PlanItem(
+        area=category.name,
+        score=category.score,
+        band=category.band,
+        actions=actions,
+        resources=entry.resources_for(lang)[: min(resource_count, MAX_PLAN_RESOURCES)],
+    )
+
+
+def _derived_plan(
+    report: Report,
+    lang: str,
+    labels: dict[str, str],
+    categories: list[CategoryView],
+    weakest: list[CategoryView],
+    questions: list[QuestionView],
+) -> list[PlanItem]:
+    items = [_catalogue_item(category, _question_actions(category, questions, labels), lang) for category in weakest]
+    if not weakest and categories:
+        # Nothing is weak: still give one short item, for the lowest category, so the section is useful.
+        lowest = min(categories, key=lambda category: (category.score, category.position))
+        item = _catalogue_item(lowest, [labels["plan_keep_sharp_action"]], lang, resource_count=2)
+        items.append(_trimmed(item, 3))
+    general = _non_blank(report.improvements)
+    if general:
+        items.append(
+            PlanItem(area=labels["plan_general"], score=None, band=None, actions=general[:MAX_PLAN_ACTIONS], resources=[])
+        )
+    if not items:
+        fallback = _catalogue().fallback
+        items.append(
+            PlanItem(
+                area=labels["plan_general"],
+                score=None,
+                band=None,
+                actions=list(fallback.actions.get(lang, ()))[:MAX_PLAN_ACTIONS],
+                resources=fallback.resources_for(lang)[:MAX_PLAN_RESOURCES],
+            )
+        )
+    return items
+
+
+def _trimmed(item: PlanItem, action_count: int) -> PlanItem:
+    return PlanItem(
+        area=item.area, score=item.score, band=item.band, actions=item.actions[:action_count], resources=item.resources
+    )
+
+
+def _version() -> str:
+    try:
+        from texreport import __version__  # type: ignore[attr-defined]
+
+        return str(__version__)
+    except ImportError:
+        try:
+            return importlib.metadata.version("texreport")
+        except importlib.metadata.PackageNotFoundError:
+            return "unknown"
+
+
+def _metadata(report: Report, labels: dict[str, str], categories: list[CategoryView]) -> Metadata:
+    candidate = report.candidate
+    position = candidate.target_position if candidate is not None else None
+    subject = labels["subject_with_position"].format(position=position) if position else labels["subject"]
+    return Metadata(
+        title=f"{labels['title']} — {report.session_id}",
+        # Never a made-up person: without a candidate name the author is the program.
+        author=candidate.name if candidate is not None and candidate.name else "texreport",
+        subject=subject,
+        keywords=", ".join(category.name for category in categories),
+        creator=f"texreport {_version()}",
+    )
