@@ -1,0 +1,360 @@
+"""Which fonts the report uses, the XeLaTeX lines that load them, and which characters they can draw.
+
+The chain, all from Debian packages (see ``fonts/README.md``):
+
+* Latin class (everything xeCJK does not treat as CJK): "DejaVu Sans" (regular,
+  bold) for text and "DejaVu Sans Mono" (regular, bold; scaled so a Latin cell is
+  exactly half a CJK cell) for code.  Noto Sans CJK SC was tried as the Latin font
+  but lacks most of Latin Extended-A/B, Greek with accents and non-Russian
+  Cyrillic (Łukasz, Dvořák, Ελληνικά, Україна), and XeTeX has no per-character
+  fallback for non-CJK characters.
+* CJK class: "Noto Sans CJK SC" (regular, bold) for text and "Noto Sans Mono CJK
+  SC" for code; xeCJK's ``AutoFallBack`` sends characters they lack (Extension
+  B-F: 𪚥) to "HanaMinA" then "HanaMinB".
+* Emoji and symbol blocks (:data:`SYMBOL_RANGES`) are made CJK class and routed
+  to the "Symbola" sub-block of every CJK family (monochrome; XeTeX cannot draw
+  colour emoji); AutoFallBack applies to them too.
+
+:func:`font_setup_latex` returns the preamble lines (for ``ctexart`` with
+``fontset=none``).  :class:`FontChain` answers, from the fonts' cmaps, whether
+the font XeTeX will actually pick for a character can draw it;
+:meth:`FontChain.check_text` raises :class:`~texreport.errors.UnsupportedCharacterError`
+for the first one it cannot.  Coverage sets are cached in-process and on disk
+under ``$XDG_CACHE_HOME/texreport/`` (reading the CJK cmaps takes ~0.5 s).
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .errors import ToolMissingError, UnsupportedCharacterError
+from .escape import LatexMarkup, clean_text
+
+__all__ = [
+    "FontFace",
+    "FontChain",
+    "SYMBOL_RANGES",
+    "EXTRA_CJK_RANGES",
+    "font_class",
+    "MISSING_CHARACTER_ERROR",
+    "font_setup_latex",
+    "default_chain",
+]
+
+FontClass = Literal["latin", "cjk", "symbols"]
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """One font face as fontconfig names it, and the Debian package that provides it."""
+
+    family: str
+    style: str  # "Regular" or "Bold": what fc-match is asked for
+    package: str
+
+    @property
+    def pattern(self) -> str:
+        return f"{self.family}:style={self.style}"
+
+
+_DEJAVU = "fonts-dejavu-core"
+_NOTO = "fonts-noto-cjk"
+
+LATIN_TEXT = (FontFace("DejaVu Sans", "Book", _DEJAVU), FontFace("DejaVu Sans", "Bold", _DEJAVU))
+LATIN_MONO = (FontFace("DejaVu Sans Mono", "Book", _DEJAVU), FontFace("DejaVu Sans Mono", "Bold", _DEJAVU))
+CJK_FACES = (
+    FontFace("Noto Sans CJK SC", "Regular", _NOTO),
+    FontFace("Noto Sans CJK SC", "Bold", _NOTO),
+    FontFace("Noto Sans Mono CJK SC", "Regular", _NOTO),
+    FontFace("Noto Sans Mono CJK SC", "Bold", _NOTO),
+)
+FALLBACK_FACES = (FontFace("HanaMinA", "Regular", "fonts-hanazono"), FontFace("HanaMinB", "Regular", "fonts-hanazono"))
+SYMBOL_FACE = FontFace("Symbola", "Regular", "fonts-symbola")
+
+# DejaVu Sans Mono advances 0.602 em, Noto's CJK cells 1 em: at this scale two
+# Latin columns are exactly one CJK character wide, so CJK comments in code align.
+MONO_SCALE = 0.8305
+
+#: Blocks routed to Symbola.  Measured: Noto has 27/256 of Technical, 50/256 Misc
+#: Symbols, 38/192 Dingbats, 0 of the math arrows/operators supplements, 225/2313
+#: emoji-area characters; Symbola has them all except 332 newer emoji.
+SYMBOL_RANGES: tuple[tuple[int, int], ...] = (
+    (0x2300, 0x23FF),  # Miscellaneous Technical (⌘ ⌚ ⏰)
+    (0x2600, 0x27FF),  # Misc Symbols, Dingbats (✅ ❌ ➜), Misc Math A, Suppl. Arrows A
+    (0x2900, 0x2AFF),  # Suppl. Arrows B (⤴), Misc Math B, Suppl. Math Operators
+    (0x2B00, 0x2BFF),  # Misc Symbols and Arrows (⭐ ⭕ ⬆)
+    (0x1D400, 0x1D7FF),  # Mathematical Alphanumeric Symbols (𝑥)
+    (0x1F000, 0x1FAFF),  # Mahjong … Symbols and Pictographs Extended-A (emoji)
+)
+
+#: Characters common in Chinese text that DejaVu lacks but Noto CJK has: made CJK
+#: class so Noto draws them (they sit between CJK characters anyway).
+EXTRA_CJK_RANGES: tuple[tuple[int, int], ...] = (
+    (0x203B, 0x203B),  # ※
+    (0x2103, 0x2103),  # ℃
+    (0x2109, 0x2109),  # ℉
+    (0x2121, 0x2121),  # ℡
+    (0x2160, 0x217F),  # Ⅰ Ⅱ ⅰ ⅱ (Roman numerals)
+    (0x2460, 0x24FF),  # ① ⑴ ⒈ Ⓐ (enclosed alphanumerics)
+)
+
+# Characters xeCJK 3.9.1 (as loaded by ctex 2.5.10, TL2022) puts in a CJK class
+# (CJK, FullLeft, FullRight, CM, HangulJamo): dumped with \XeTeXcharclass over all
+# code points; tests/test_fonts.py re-dumps and compares.
+_XECJK_CJK_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00B7, 0x00B7), (0x02EA, 0x02EB), (0x1100, 0x11FF), (0x2013, 0x2014),
+    (0x2018, 0x2019), (0x201C, 0x201D), (0x2025, 0x2027), (0x2E3A, 0x2E3A),
+    (0x2E80, 0x2FDF), (0x2FF0, 0xA4CF), (0xA960, 0xA97F), (0xAC00, 0xD7FF),
+    (0xF900, 0xFAFF), (0xFE00, 0xFE1F), (0xFE30, 0xFE50), (0xFE52, 0xFE52),
+    (0xFE54, 0xFE57), (0xFE59, 0xFE5E), (0xFE69, 0xFE6A), (0xFF00, 0xFFEF),
+    (0x16FE0, 0x18D7F), (0x1AFF0, 0x1B2FF), (0x20000, 0x2A6DF), (0x2A700, 0x2EBEF),
+    (0x2F800, 0x2FA1F), (0x30000, 0x3134F), (0xE0100, 0xE01EF),
+)
+
+
+def _class_table() -> tuple[list[int], list[FontClass]]:
+    """Breakpoints → class, later entries winning, as \\xeCJKsetcharclass does."""
+    cps: list[tuple[int, int, FontClass]] = [(a, b, "cjk") for a, b in _XECJK_CJK_RANGES]
+    cps += [(a, b, "cjk") for a, b in EXTRA_CJK_RANGES]
+    cps += [(a, b, "symbols") for a, b in SYMBOL_RANGES]
+    # Paint a sparse map: apply ranges in order over a list of (start, class) cuts.
+    cuts: list[tuple[int, FontClass]] = [(0, "latin")]
+    for start, end, cls in cps:
+        cuts = _paint(cuts, start, end, cls)
+    return [c for c, _ in cuts], [k for _, k in cuts]
+
+
+def _paint(cuts: list[tuple[int, FontClass]], start: int, end: int, cls: FontClass) -> list[tuple[int, FontClass]]:
+    def at(cp: int) -> FontClass:
+        idx = bisect.bisect_right([c for c, _ in cuts], cp) - 1
+        return cuts[idx][1]
+
+    after = at(end + 1)
+    kept = [(c, k) for c, k in cuts if c < start or c > end + 1]
+    kept += [(start, cls), (end + 1, after)]
+    kept.sort()
+    merged: list[tuple[int, FontClass]] = []
+    for c, k in kept:
+        if merged and merged[-1][1] == k:
+            continue
+        merged.append((c, k))
+    return merged
+
+
+_STARTS, _CLASSES = _class_table()
+
+
+def font_class(ch: str) -> FontClass:
+    """Which part of the chain XeTeX uses for ``ch``: the Latin fonts, the CJK fonts or Symbola."""
+    return _CLASSES[bisect.bisect_right(_STARTS, ord(ch)) - 1]
+
+
+def _hex_ranges(ranges: Iterable[tuple[int, int]]) -> str:
+    return ", ".join(f'"{a:X} -> "{b:X}' for a, b in ranges)
+
+
+def font_setup_latex() -> LatexMarkup:
+    """The preamble lines after ``\\documentclass[fontset=none,…]{ctexart}`` that load every font.
+
+    TeX ligatures are off for all fonts, so ``--``, ``` `` ```, ``<<`` print as typed;
+    ``\\XeTeXgenerateactualtext=1`` makes copied/extracted text exact (without it
+    Noto's hyphen glyph extracts as U+2011); ``\\tracinglostchars=3`` turns a
+    missing glyph into an error (see :data:`MISSING_CHARACTER_ERROR`).
+    """
+    lines = [
+        r"\xeCJKsetup{AutoFallBack=true, CJKspace=true}",
+        r"\setmainfont{DejaVu Sans}[Ligatures=TeXOff, BoldFont={DejaVu Sans Bold}, ItalicFont={DejaVu Sans Oblique}, BoldItalicFont={DejaVu Sans Bold Oblique}]",
+        r"\setsansfont{DejaVu Sans}[Ligatures=TeXOff, BoldFont={DejaVu Sans Bold}, ItalicFont={DejaVu Sans Oblique}, BoldItalicFont={DejaVu Sans Bold Oblique}]",
+        rf"\setmonofont{{DejaVu Sans Mono}}[Ligatures=TeXOff, Scale={MONO_SCALE}, BoldFont={{DejaVu Sans Mono Bold}}, ItalicFont={{DejaVu Sans Mono Oblique}}, BoldItalicFont={{DejaVu Sans Mono Bold Oblique}}]",
+    ]
+    # Order matters: \xeCJKsetcharclass must precede \xeCJKDeclareSubCJKBlock,
+    # otherwise the sub-block font is silently never used.
+    for a, b in EXTRA_CJK_RANGES + SYMBOL_RANGES:
+        lines.append(rf'\xeCJKsetcharclass{{"{a:X}}}{{"{b:X}}}{{1}}')
+    lines += [
+        rf"\xeCJKDeclareSubCJKBlock{{TRSymbols}}{{{_hex_ranges(SYMBOL_RANGES)}}}",
+        r"\setCJKmainfont{Noto Sans CJK SC}[BoldFont={Noto Sans CJK SC Bold}, ItalicFont={Noto Sans CJK SC}, BoldItalicFont={Noto Sans CJK SC Bold}, TRSymbols={Symbola}]",
+        r"\setCJKsansfont{Noto Sans CJK SC}[BoldFont={Noto Sans CJK SC Bold}, ItalicFont={Noto Sans CJK SC}, BoldItalicFont={Noto Sans CJK SC Bold}, TRSymbols={Symbola}]",
+        r"\setCJKmonofont{Noto Sans Mono CJK SC}[BoldFont={Noto Sans Mono CJK SC Bold}, ItalicFont={Noto Sans Mono CJK SC}, BoldItalicFont={Noto Sans Mono CJK SC Bold}, TRSymbols={Symbola}]",
+        r"\setCJKfallbackfamilyfont{\CJKrmdefault}{{HanaMinA}, {HanaMinB}}",
+        r"\setCJKfallbackfamilyfont{\CJKsfdefault}{{HanaMinA}, {HanaMinB}}",
+        r"\setCJKfallbackfamilyfont{\CJKttdefault}{{HanaMinA}, {HanaMinB}}",
+        r"\XeTeXgenerateactualtext=1",
+        r"\tracinglostchars=3",
+    ]
+    return LatexMarkup("\n".join(lines) + "\n")
+
+
+#: The start of the TeX error ``\tracinglostchars=3`` raises for a glyph no font has (TL2022).
+MISSING_CHARACTER_ERROR = "! Missing character: There is no"
+
+
+# ---------------------------------------------------------------- coverage
+
+
+@dataclass(frozen=True)
+class _Located:
+    path: str
+    index: int
+
+
+def _locate(face: FontFace) -> _Located:
+    """Find a face's file and .ttc index with fc-match; raise if only a substitute exists."""
+    fc_match = shutil.which("fc-match")
+    if fc_match is None:
+        raise ToolMissingError("fc-match is not installed (Debian package fontconfig)")
+    result = subprocess.run(
+        [fc_match, "-f", "%{family}\t%{style}\t%{file}\t%{index}", face.pattern],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    parts = result.stdout.split("\t")
+    # fc-match always answers with *some* font; accept it only if it is the family asked for.
+    if result.returncode != 0 or len(parts) != 4 or face.family not in parts[0].split(","):
+        raise ToolMissingError(f"font {face.family!r} ({face.style}) is not installed (Debian package {face.package})")
+    styles = parts[1].split(",")
+    if face.style not in styles:
+        raise ToolMissingError(f"font {face.family!r} style {face.style} is not installed (Debian package {face.package})")
+    return _Located(os.path.realpath(parts[2]), int(parts[3] or 0))
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "texreport"
+
+
+def _to_ranges(codepoints: Iterable[int]) -> list[list[int]]:
+    ranges: list[list[int]] = []
+    for cp in sorted(codepoints):
+        if ranges and ranges[-1][1] + 1 == cp:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return ranges
+
+
+@functools.cache
+def _coverage(path: str, index: int) -> frozenset[int]:
+    """The code points in a face's cmap; cached on disk by path, index, size and mtime."""
+    stat = os.stat(path)
+    key = f"{path}|{index}|{stat.st_size}|{stat.st_mtime_ns}"
+    cache_file = _cache_dir() / "coverage-v1.json"
+    try:
+        stored = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stored = {}
+    entry = stored.get(key) if isinstance(stored, dict) else None
+    if isinstance(entry, list):
+        return frozenset(cp for a, b in entry for cp in range(a, b + 1))
+
+    from fontTools.ttLib import TTFont  # imported lazily: only needed on a cache miss
+
+    font = TTFont(path, fontNumber=index, lazy=True)
+    try:
+        codepoints = frozenset(font.getBestCmap() or {})
+    finally:
+        font.close()
+    if not isinstance(stored, dict):
+        stored = {}
+    stored[key] = _to_ranges(codepoints)
+    _write_atomically(cache_file, json.dumps(stored, separators=(",", ":")))
+    return codepoints
+
+
+def _write_atomically(target: Path, content: str) -> None:
+    # The cache is an optimisation: a read-only home must not break rendering.
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".coverage-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(content)
+            os.replace(tmp, target)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass
+
+
+def _faces_coverage(faces: Iterable[FontFace], *, combine: Literal["all", "any"]) -> frozenset[int]:
+    sets = [_coverage(loc.path, loc.index) for loc in (_locate(face) for face in faces)]
+    if combine == "all":
+        return frozenset.intersection(*sets)
+    return frozenset.union(*sets)
+
+
+class FontChain:
+    """What the configured fonts can draw, class by class, as XeTeX + xeCJK will pick them.
+
+    ``latin_text``/``latin_mono`` must hold a Latin-class character in every face
+    (regular and bold, since markup may embolden any text); CJK- and symbol-class
+    characters are drawn by their primary font or, through AutoFallBack, HanaMin.
+    """
+
+    def __init__(
+        self,
+        *,
+        latin_text: frozenset[int],
+        latin_mono: frozenset[int],
+        cjk: frozenset[int],
+        symbols: frozenset[int],
+        fallback: frozenset[int],
+    ) -> None:
+        self.latin_text = latin_text
+        self.latin_mono = latin_mono
+        self.cjk = cjk
+        self.symbols = symbols
+        self.fallback = fallback
+
+    def covers(self, ch: str, *, monospace: bool | None = None) -> bool:
+        """Whether ``ch`` will be drawn: in text (``monospace=False``), in code (``True``) or both (``None``)."""
+        if ch in "\n\t ":
+            return True
+        cp = ord(ch)
+        cls = font_class(ch)
+        if cls == "latin":
+            in_text = cp in self.latin_text
+            in_mono = cp in self.latin_mono
+            if monospace is None:
+                return in_text and in_mono
+            return in_mono if monospace else in_text
+        primary = self.cjk if cls == "cjk" else self.symbols
+        return cp in primary or cp in self.fallback
+
+    def check_text(self, text: str, *, field: str, monospace: bool | None = None) -> None:
+        """Raise UnsupportedCharacterError for the first character of ``text`` no used font can draw.
+
+        The check runs on the text as escape will typeset it (NFC, control and
+        invisible characters removed), so what is dropped anyway never fails.
+        ``monospace=None`` (the default) demands both text and code fonts, right
+        for Markdown fields where a character may land in either.
+        """
+        for ch in dict.fromkeys(clean_text(text)):
+            if not self.covers(ch, monospace=monospace):
+                raise UnsupportedCharacterError(ch, field=field)
+
+
+@functools.cache
+def default_chain() -> FontChain:
+    """The chain :func:`font_setup_latex` configures, read from the installed fonts."""
+    return FontChain(
+        latin_text=_faces_coverage(LATIN_TEXT, combine="all"),
+        latin_mono=_faces_coverage(LATIN_MONO, combine="all"),
+        cjk=_faces_coverage(CJK_FACES, combine="all"),
+        symbols=_faces_coverage((SYMBOL_FACE,), combine="all"),
+        fallback=_faces_coverage(FALLBACK_FACES, combine="any"),
+    )
