@@ -1,0 +1,79 @@
+"""``texreport serve``: run the app under uvicorn with one JSON log line per event.
+
+:func:`run_server` blocks until the process is asked to stop (SIGINT/SIGTERM);
+uvicorn then stops accepting connections and lets in-flight requests finish for
+a few seconds. Logs go to stderr, one JSON object per line (``request_id`` on
+every request line), so they can be shipped without parsing free text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+
+from .app import Settings, create_app
+
+__all__ = ["run_server", "JsonLogFormatter", "configure_logging"]
+
+
+class JsonLogFormatter(logging.Formatter):
+    """``{"time", "level", "logger", …}``; a message that is itself JSON is merged in."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        message = record.getMessage()
+        try:
+            parsed = json.loads(message)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            entry.update(parsed)
+        else:
+            entry["message"] = message
+        if record.exc_info:
+            # Logs are for operators: the traceback stays here, never in a response body.
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Send texreport's and uvicorn's logs to stderr as JSON lines."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter())
+    for name in ("texreport", "uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+def run_server(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    db_url: str = "sqlite:///texreport.db",
+    max_compiles: int | None = None,
+    max_queue: int | None = None,
+) -> None:
+    """Serve the app on ``host:port`` until stopped; the store is created if missing."""
+    import uvicorn
+
+    configure_logging()
+    settings = Settings(db_url=db_url, max_compiles=max_compiles, max_queue=max_queue)
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,        # keep the JSON handlers configured above
+        access_log=False,       # the app logs each request itself, with its request id
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
