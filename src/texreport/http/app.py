@@ -689,6 +689,10 @@ def create_app(
             log.error(json.dumps({"event": "render_failed", "request_id": request_id(request),
                                   "error": type(error).__name__, "detail": str(error)[:300]}, ensure_ascii=False))
             return _plain(500, "PDF generation failed")
+        except Exception as error:  # noqa: BLE001 — a bug must still answer the page's brief 500
+            log.exception(json.dumps({"event": "render_crashed", "request_id": request_id(request),
+                                      "error": type(error).__name__}))
+            return _plain(500, "PDF generation failed")
         if _etag_matches(if_none_match, etag):
             return not_modified(etag)
         return pdf_response(pdf, etag, content_disposition(session_id))
