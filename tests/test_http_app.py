@@ -1,0 +1,593 @@
+"""The web service in-process: every route, status, exact header and cache behaviour.
+
+A counting fake renderer (injected through ``create_app``) stands in for xelatex so
+that cache hits, saturation and single flight can be observed exactly; the real
+renders live in ``test_http_render.py`` and ``tests/e2e/``. Each test runs against
+SQLite and, when ``TEXREPORT_TEST_PG_URL`` is set, PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import threading
+import uuid
+from datetime import datetime
+from urllib.parse import unquote
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+import httpx  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from texreport.errors import CompileError, CompileTimeout, UnsupportedCharacterError  # noqa: E402
+from texreport.http import app as app_module  # noqa: E402
+from texreport.http.app import Settings, build_report, cache_key, create_app  # noqa: E402
+from texreport.http.store import AnswerRecord, SessionRecord  # noqa: E402
+from texreport.naming import content_disposition  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+PG_URL = os.environ.get("TEXREPORT_TEST_PG_URL")
+BASE = "/api/interview/sessions"
+PAGE_FILENAME = re.compile(r"filename\*=UTF-8''(.+)")   # the API page's JavaScript, verbatim
+
+
+class FakeRenderer:
+    """Counts calls; optionally blocks on a gate or raises; returns a small PDF-looking body."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str | None, datetime | None]] = []
+        self.gate: threading.Event | None = None
+        self.error: Exception | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, report, *, lang, generated_at) -> bytes:
+        with self._lock:
+            self.calls.append((report.session_id, lang, generated_at))
+        if self.gate is not None:
+            assert self.gate.wait(10), "gate never opened"
+        if self.error is not None:
+            raise self.error
+        body = f"{report.session_id} {lang} {report.overall_score} {generated_at}".encode()
+        return b"%PDF-1.7\n% " + body + b"\n" + b"0" * 4096 + b"\n%%EOF\n"
+
+    def renders(self, session_id: str) -> int:
+        return sum(1 for call in self.calls if call[0] == session_id)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'service.db'}"
+    if not PG_URL:
+        pytest.skip("TEXREPORT_TEST_PG_URL is not set (scripts/ci-services.sh sets it in CI)")
+    return PG_URL
+
+
+@pytest.fixture
+def renderer() -> FakeRenderer:
+    return FakeRenderer()
+
+
+@pytest.fixture
+def make_app(db_url, renderer):
+    apps = []
+
+    def factory(**settings):
+        settings.setdefault("probe_on_startup", False)
+        app = create_app(Settings(db_url=db_url, **settings), renderer=renderer)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.state.store.close()
+
+
+@pytest.fixture
+def client(make_app):
+    with TestClient(make_app()) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def doc(document) -> dict:
+    """The sample report with an id of its own (PostgreSQL tests share a database)."""
+    document["sessionId"] = "s" + uuid.uuid4().hex[:15]
+    return document
+
+
+def create(client, doc) -> str:
+    response = client.post(BASE, json=doc)
+    assert response.status_code == 200, response.text
+    return doc["sessionId"]
+
+
+def create_generated(client, doc) -> str:
+    session_id = create(client, doc)
+    assert client.get(f"{BASE}/{session_id}/report").status_code == 200
+    return session_id
+
+
+def assert_envelope(response, code: int) -> dict:
+    assert response.status_code == code
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"code", "message", "data"} and body["code"] == code
+    assert_brief(response.text)
+    return body
+
+
+def assert_brief(text: str) -> None:
+    """No traceback, server path or TeX log in a body."""
+    for leak in ("Traceback", "/tmp", "/work", "site-packages", ".tex", "xelatex", "File \""):
+        assert leak not in text, f"{leak!r} leaked into {text[:200]!r}"
+    assert len(text) < 2000 or text.startswith("{")
+
+
+def page_filename(response) -> str:
+    """What the API page's browser code computes from Content-Disposition."""
+    match = PAGE_FILENAME.search(response.headers["content-disposition"])
+    assert match
+    return unquote(match.group(1))
+
+
+# ----------------------------------------------------------------------------- the table
+
+
+def test_session_lifecycle_and_export(client, renderer, doc):
+    session_id = create(client, doc)
+
+    body = assert_envelope(client.get(f"{BASE}/{session_id}"), 200)
+    session = body["data"]
+    assert (session["sessionId"], session["status"], session["reportGenerated"]) == (session_id, "COMPLETED", False)
+    assert [q["questionIndex"] for q in session["questions"]] == [d["questionIndex"] for d in doc["questionDetails"]]
+    assert session["questions"][0]["question"] == doc["questionDetails"][0]["question"]
+    assert session["answers"][0]["answer"] == doc["questionDetails"][0]["userAnswer"]
+
+    not_generated = client.get(f"{BASE}/{session_id}/export")
+    assert not_generated.status_code == 400
+    assert not_generated.headers["content-type"].startswith("text/plain")
+    assert 0 < len(not_generated.text) < 100 and "not generated" in not_generated.text
+    assert renderer.calls == []
+
+    report = assert_envelope(client.get(f"{BASE}/{session_id}/report"), 200)["data"]
+    assert report["sessionId"] == session_id and report["overallScore"] == doc["overallScore"]
+    assert report["questionDetails"][0]["userAnswer"] == doc["questionDetails"][0]["userAnswer"]
+    assert client.get(f"{BASE}/{session_id}/report").json()["data"] == report     # returned, not regenerated
+    assert client.get(f"{BASE}/{session_id}").json()["data"]["status"] == "EVALUATED"
+
+    export = client.get(f"{BASE}/{session_id}/export")
+    assert export.status_code == 200
+    assert export.headers["content-type"] == "application/pdf"
+    assert int(export.headers["content-length"]) == len(export.content)
+    assert export.content.startswith(b"%PDF-")
+    assert export.headers["content-disposition"] == content_disposition(session_id)
+    assert export.headers["content-disposition"].startswith(
+        f'attachment; filename="interview-report-{session_id}.pdf"; ')
+    assert page_filename(export) == f"模拟面试报告_{session_id}.pdf"
+    etag = export.headers["etag"]
+    assert re.fullmatch(r'"[0-9a-f]{32}"', etag)
+    assert renderer.renders(session_id) == 1
+
+    cached = client.get(f"{BASE}/{session_id}/export")
+    assert cached.content == export.content and cached.headers["etag"] == etag
+    not_modified = client.get(f"{BASE}/{session_id}/export", headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304 and not_modified.content == b"" and not_modified.headers["etag"] == etag
+    weak = client.get(f"{BASE}/{session_id}/export", headers={"If-None-Match": f'"other", W/{etag}'})
+    assert weak.status_code == 304
+    assert client.get(f"{BASE}/{session_id}/export", headers={"If-None-Match": '"other"'}).status_code == 200
+    assert renderer.renders(session_id) == 1          # every repeat came from the cache
+
+    assert assert_envelope(client.delete(f"{BASE}/{session_id}"), 200)["data"] is None
+    gone = client.get(f"{BASE}/{session_id}/export")
+    assert gone.status_code == 404 and gone.content == b"" and gone.headers["content-length"] == "0"
+    assert_envelope(client.get(f"{BASE}/{session_id}"), 404)
+    assert_envelope(client.get(f"{BASE}/{session_id}/report"), 404)
+    assert_envelope(client.delete(f"{BASE}/{session_id}"), 404)
+
+
+def test_unknown_session_everywhere(client):
+    unknown = "u" + uuid.uuid4().hex[:15]
+    export = client.get(f"{BASE}/{unknown}/export")
+    assert (export.status_code, export.content) == (404, b"")
+    assert_envelope(client.get(f"{BASE}/{unknown}"), 404)
+    assert_envelope(client.get(f"{BASE}/{unknown}/report"), 404)
+    assert_envelope(client.post(f"{BASE}/{unknown}/answers", json={"questionIndex": 0, "answer": "x"}), 404)
+    assert_envelope(client.delete(f"{BASE}/{unknown}"), 404)
+
+
+def test_create_accepts_the_envelope_and_refuses_duplicates(client, doc):
+    wrapped = {"code": 200, "message": "success", "data": doc}
+    created = assert_envelope(client.post(BASE, json=wrapped), 200)["data"]
+    assert created["sessionId"] == doc["sessionId"] and created["status"] == "COMPLETED"
+    duplicate = assert_envelope(client.post(BASE, json=doc), 409)
+    assert "exists" in duplicate["message"]
+    listed = assert_envelope(client.get(BASE, params={"limit": 500}), 200)["data"]
+    assert doc["sessionId"] in [s["sessionId"] for s in listed]
+
+
+@pytest.mark.parametrize("mutate, status, field", [
+    (lambda d: b"{not json", 400, None),
+    (lambda d: b"[1, 2]", 400, None),
+    (lambda d: b"\xff\xfe", 400, None),
+    (lambda d: {"code": 500, "message": "evaluation failed", "data": None}, 422, "data"),
+    (lambda d: {k: v for k, v in d.items() if k != "overallScore"}, 422, "overallScore"),
+    (lambda d: {**d, "questionDetails": [{**d["questionDetails"][0], "score": 150}]}, 422, "questionDetails.0.score"),
+    (lambda d: {**d, "sessionId": "a b/../c"}, 422, "sessionId"),
+    (lambda d: {**d, "sessionId": "模拟"}, 422, "sessionId"),
+    (lambda d: {**d, "overallFeedback": "private use \ue000"}, 422, "overallFeedback"),
+])
+def test_invalid_documents_name_their_fields(client, doc, mutate, status, field):
+    body = mutate(doc)
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    response = client.post(BASE, content=content, headers={"Content-Type": "application/json"})
+    envelope = assert_envelope(response, status)
+    if field is not None:
+        assert envelope["data"]["errors"][0]["field"] == field
+        assert field in envelope["message"]
+
+
+def test_answers_update_and_invalidate(client, renderer, doc):
+    session_id = create_generated(client, doc)
+    first = client.get(f"{BASE}/{session_id}/export")
+    assert renderer.renders(session_id) == 1
+
+    answered = client.post(f"{BASE}/{session_id}/answers",
+                           json={"questionIndex": 0, "answer": "新的回答：用 equals 比较内容。"})
+    data = assert_envelope(answered, 200)["data"]
+    assert data["status"] == "COMPLETED" and data["reportGenerated"] is False
+    assert data["answers"][0]["answer"] == "新的回答：用 equals 比较内容。"
+    assert data["answers"][0]["score"] == doc["questionDetails"][0]["score"]   # evaluation kept
+    assert client.get(f"{BASE}/{session_id}/export").status_code == 400         # report invalidated
+
+    report = client.get(f"{BASE}/{session_id}/report").json()["data"]
+    assert report["questionDetails"][0]["userAnswer"] == "新的回答：用 equals 比较内容。"
+    second = client.get(f"{BASE}/{session_id}/export")
+    assert second.status_code == 200 and renderer.renders(session_id) == 2     # never the stale PDF
+    assert second.headers["etag"] != first.headers["etag"]
+
+
+def test_answer_with_evaluation_rescores_the_report(client, doc):
+    session_id = create(client, doc)
+    count = len(doc["questionDetails"])
+    response = client.post(f"{BASE}/{session_id}/answers",
+                           json={"questionIndex": 0, "answer": "x", "score": 0, "feedback": "空"})
+    assert response.status_code == 200
+    report = client.get(f"{BASE}/{session_id}/report").json()["data"]
+    detail = report["questionDetails"][0]
+    assert (detail["userAnswer"], detail["score"], detail["feedback"]) == ("x", 0, "空")
+    scores = [0] + [d["score"] for d in doc["questionDetails"][1:]]
+    assert report["overallScore"] == int(sum(scores) / count + 0.5)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"questionIndex": 999, "answer": "x"}, "questionIndex"),
+    ({"questionIndex": -1, "answer": "x"}, "questionIndex"),
+    ({"questionIndex": "0", "answer": "x"}, "questionIndex"),
+    ({"answer": "x"}, "questionIndex"),
+    ({"questionIndex": 0}, "answer"),
+    ({"questionIndex": 0, "answer": 5}, "answer"),
+    ({"questionIndex": 0, "answer": "x", "score": 101}, "score"),
+    ({"questionIndex": 0, "answer": "bad \ue000"}, "answer"),
+])
+def test_invalid_answers_name_their_fields(client, doc, body, field):
+    session_id = create(client, doc)
+    envelope = assert_envelope(client.post(f"{BASE}/{session_id}/answers", json=body), 422)
+    assert envelope["data"]["errors"][0]["field"] == field
+    assert client.get(f"{BASE}/{session_id}").json()["data"]["answers"][0]["answer"] == \
+        doc["questionDetails"][0]["userAnswer"]
+
+
+def test_malformed_json_answer_is_400(client, doc):
+    session_id = create(client, doc)
+    response = client.post(f"{BASE}/{session_id}/answers", content=b"{oops",
+                           headers={"Content-Type": "application/json"})
+    assert_envelope(response, 400)
+
+
+# ----------------------------------------------------------------------------- cache keys
+
+
+def test_language_is_part_of_the_cache_key(client, renderer, doc):
+    session_id = create_generated(client, doc)
+    zh = client.get(f"{BASE}/{session_id}/export")
+    en = client.get(f"{BASE}/{session_id}/export", params={"lang": "en"})
+    assert zh.status_code == en.status_code == 200
+    assert [call[1] for call in renderer.calls] == [None, "en"]
+    assert en.content != zh.content
+    bad = client.get(f"{BASE}/{session_id}/export", params={"lang": "fr"})
+    assert bad.status_code == 422 and bad.text == "lang must be zh or en"
+
+
+def test_a_new_template_version_never_serves_the_old_pdf(make_app, renderer, doc, monkeypatch):
+    with TestClient(make_app()) as old:
+        session_id = create_generated(old, doc)
+        old.get(f"{BASE}/{session_id}/export")
+        old.get(f"{BASE}/{session_id}/export")
+    assert renderer.renders(session_id) == 1
+    monkeypatch.setattr(app_module, "content_version", lambda: "a-new-template")
+    with TestClient(make_app()) as new:
+        assert new.get(f"{BASE}/{session_id}/export").status_code == 200
+        assert renderer.renders(session_id) == 2
+        new.get(f"{BASE}/{session_id}/export")
+        assert renderer.renders(session_id) == 2
+
+
+def test_cache_key_covers_content_version_language_and_time():
+    moment = datetime(2026, 11, 29, 14, 30)
+    base = cache_key("{}", version="v1", lang=None, generated_at=moment)
+    assert re.fullmatch(r"[0-9a-f]{64}", base)
+    assert base == cache_key("{}", version="v1", lang=None, generated_at=moment)
+    assert base != cache_key('{"a":1}', version="v1", lang=None, generated_at=moment)
+    assert base != cache_key("{}", version="v2", lang=None, generated_at=moment)
+    assert base != cache_key("{}", version="v1", lang="en", generated_at=moment)
+    assert base != cache_key("{}", version="v1", lang=None, generated_at=moment.replace(minute=31))
+
+
+def test_content_version_tracks_the_templates():
+    version = app_module.content_version()
+    assert re.fullmatch(r"[0-9a-f]{16}", version) and version == app_module.content_version()
+
+
+def test_build_report_applies_answers():
+    document = {"sessionId": "x1", "overallScore": 50,
+                "categoryScores": [{"category": "A", "score": 50, "questionCount": 2}],
+                "questionDetails": [{"questionIndex": 0, "question": "q0", "category": "A", "score": 40},
+                                    {"questionIndex": 1, "question": "q1", "category": "A", "score": 60}]}
+    now = datetime(2026, 1, 1)
+    unchanged = SessionRecord("x1", "COMPLETED", document,
+                              [AnswerRecord(0, "a0", 40, None, now), AnswerRecord(1, None, 60, None, now)], now, now)
+    report = build_report(unchanged)
+    assert report["overallScore"] == 50 and report["questionDetails"][0]["userAnswer"] == "a0"
+    rescored = SessionRecord("x1", "COMPLETED", document,
+                             [AnswerRecord(0, "a0", 95, "good", now), AnswerRecord(1, None, 60, None, now)], now, now)
+    report = build_report(rescored)
+    assert report["overallScore"] == 78 and report["categoryScores"][0]["score"] == 78   # (95+60)/2 = 77.5 → 78
+    assert report["questionDetails"][0]["feedback"] == "good"
+
+
+# ----------------------------------------------------------------------------- bounded work
+
+
+def run_async(make_app, scenario, **settings):
+    """Run ``scenario(client)`` against the app with real concurrency (httpx's ASGI transport)."""
+    app = make_app(**settings)
+
+    async def main():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as async_client:
+            return await scenario(async_client)
+
+    return asyncio.run(main())
+
+
+async def create_generated_async(async_client, document, session_id: str) -> str:
+    response = await async_client.post(BASE, json={**document, "sessionId": session_id})
+    assert response.status_code == 200, response.text
+    assert (await async_client.get(f"{BASE}/{session_id}/report")).status_code == 200
+    return session_id
+
+
+async def wait_for(predicate, timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+def test_saturation_answers_503_with_retry_after(make_app, renderer, doc):
+    renderer.gate = threading.Event()
+    ids = ["q" + uuid.uuid4().hex[:15] for _ in range(3)]
+
+    async def scenario(async_client):
+        for session_id in ids:
+            await create_generated_async(async_client, doc, session_id)
+        first = asyncio.create_task(async_client.get(f"{BASE}/{ids[0]}/export"))
+        await wait_for(lambda: len(renderer.calls) == 1)
+        second = asyncio.create_task(async_client.get(f"{BASE}/{ids[1]}/export"))
+        await asyncio.sleep(0.2)                              # queued behind the first
+        busy = await async_client.get(f"{BASE}/{ids[2]}/export")
+        renderer.gate.set()
+        return busy, await first, await second
+
+    busy, first, second = run_async(make_app, scenario, max_compiles=1, max_queue=1)
+    assert busy.status_code == 503
+    assert busy.headers["retry-after"].isdigit() and int(busy.headers["retry-after"]) >= 1
+    assert_brief(busy.text)
+    assert first.status_code == second.status_code == 200
+    assert len(renderer.calls) == 2
+
+
+def test_concurrent_exports_of_one_session_share_one_compile(make_app, renderer, doc):
+    renderer.gate = threading.Event()
+    session_id = "f" + uuid.uuid4().hex[:15]
+
+    async def scenario(async_client):
+        await create_generated_async(async_client, doc, session_id)
+        tasks = [asyncio.create_task(async_client.get(f"{BASE}/{session_id}/export")) for _ in range(6)]
+        await wait_for(lambda: len(renderer.calls) == 1)
+        await asyncio.sleep(0.2)
+        renderer.gate.set()
+        return await asyncio.gather(*tasks)
+
+    responses = run_async(make_app, scenario, max_compiles=1, max_queue=0)
+    assert [r.status_code for r in responses] == [200] * 6
+    assert len({r.content for r in responses}) == 1 and len({r.headers["etag"] for r in responses}) == 1
+    assert renderer.renders(session_id) == 1
+
+
+# ----------------------------------------------------------------------------- failures
+
+
+@pytest.mark.parametrize("error", [
+    CompileError("Undefined control sequence \\foo in /tmp/texreport-x/report.tex", tex_line=12,
+                 log_excerpt="! Undefined control sequence.\nl.12 /tmp/texreport-x/report.tex"),
+    CompileTimeout(60),
+    UnsupportedCharacterError("\ue000", field="questionDetails.0.feedback"),
+    RuntimeError("/work/main/src/texreport/view.py exploded"),
+])
+def test_failed_generation_is_a_brief_500(client, renderer, doc, error):
+    session_id = create_generated(client, doc)
+    renderer.error = error
+    response = client.get(f"{BASE}/{session_id}/export")
+    assert response.status_code == 500
+    assert response.text.startswith("PDF generation failed") and len(response.text) < 120
+    assert_brief(response.text)
+    renderer.error = None
+    assert client.get(f"{BASE}/{session_id}/export").status_code == 200    # failures are not cached
+
+
+def test_stateless_pdf(client, renderer, doc):
+    response = client.post("/api/reports/pdf", json={"code": 200, "message": "success", "data": doc})
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    assert response.headers["content-type"] == "application/pdf"
+    assert int(response.headers["content-length"]) == len(response.content)
+    assert response.headers["content-disposition"] == content_disposition(doc["sessionId"])
+    assert response.headers["etag"]
+    assert client.get(f"{BASE}/{doc['sessionId']}").status_code == 404       # nothing stored
+
+    unsafe_id = client.post("/api/reports/pdf", json={**doc, "sessionId": "会话 1"})
+    assert unsafe_id.headers["content-disposition"] == 'attachment; filename="interview-report.pdf"'
+
+    invalid = assert_envelope(client.post("/api/reports/pdf", json={**doc, "overallScore": "high"}), 422)
+    assert invalid["data"]["errors"][0]["field"] == "overallScore"
+
+    renderer.error = UnsupportedCharacterError("\ue000", field="questionDetails.1.userAnswer")
+    refused = assert_envelope(client.post("/api/reports/pdf", json=doc), 422)
+    assert refused["data"]["errors"][0]["field"] == "questionDetails.1.userAnswer"
+    renderer.error = CompileError("Emergency stop", log_excerpt="/tmp/texreport-1/report.log")
+    failed = assert_envelope(client.post("/api/reports/pdf", json=doc), 500)
+    assert failed["message"] == "PDF generation failed"
+
+
+# ----------------------------------------------------------------------------- hostile input
+
+
+HOSTILE_IDS = [
+    "..%2F..%2Fetc%2Fpasswd",
+    "%2E%2E",
+    "abc%00",
+    "abc%00def",
+    "abc%0D%0ASet-Cookie:%20stolen=1",
+    "%0D%0A%0D%0A<html>",
+    "a" * 300,
+    "%E6%A8%A1%E6%8B%9F",
+    "-leading",
+    "a%20b",
+    "%25",
+    "a;b",
+    "%22quoted%22",
+]
+
+
+@pytest.mark.parametrize("raw_id", HOSTILE_IDS)
+def test_hostile_ids_are_not_found_and_never_reach_a_header(client, raw_id):
+    for method, suffix, kwargs in [
+        ("GET", "/export", {}),
+        ("GET", "", {}),
+        ("GET", "/report", {}),
+        ("POST", "/answers", {"json": {"questionIndex": 0, "answer": "x"}}),
+        ("DELETE", "", {}),
+    ]:
+        response = client.request(method, f"{BASE}/{raw_id}{suffix}", **kwargs)
+        assert response.status_code in (400, 404), (method, suffix, response.status_code, response.text)
+        assert "set-cookie" not in response.headers
+        assert "content-disposition" not in response.headers
+        assert all("\r" not in v and "\n" not in v for v in response.headers.values())
+        if suffix == "/export":
+            assert response.content == b""
+        else:
+            assert_envelope(response, response.status_code)
+
+
+def test_paths_that_escape_the_route_are_still_empty_404s_on_export(client):
+    response = client.get(f"{BASE}/a%2Fb/export")
+    assert (response.status_code, response.content) == (404, b"")
+    response = client.get(f"{BASE}/a/b/export")
+    assert (response.status_code, response.content) == (404, b"")
+
+
+def test_body_size_limit(make_app, doc):
+    with TestClient(make_app(max_body_bytes=4096)) as small:
+        announced = small.post(BASE, content=b"{" + b" " * 5000 + b"}", headers={"Content-Type": "application/json"})
+        assert_envelope(announced, 413)
+
+        def chunks():
+            for _ in range(10):
+                yield b" " * 1000
+
+        streamed = small.post(BASE, content=chunks(), headers={"Content-Type": "application/json"})
+        assert_envelope(streamed, 413)
+        assert_envelope(small.post("/api/reports/pdf", content=b"x" * 5000), 413)
+        assert_envelope(small.post(BASE, json={"sessionId": "tiny1", "overallScore": 1}), 200)  # under the limit
+
+
+def test_default_body_limit_is_two_mebibytes(client, doc):
+    big = {**doc, "overallFeedback": "长" * (800 * 1024)}    # 2.4 MB in UTF-8
+    assert_envelope(client.post(BASE, json=big), 413)
+
+
+# ----------------------------------------------------------------------------- operations
+
+
+def test_request_id_is_echoed_and_logged(client, caplog):
+    caplog.set_level(logging.INFO, logger="texreport.http.access")
+    response = client.get("/healthz", headers={"X-Request-ID": "req-123.abc"})
+    assert response.headers["x-request-id"] == "req-123.abc"
+    generated = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"}).headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "texreport.http.access"]
+    line = next(entry for entry in lines if entry["request_id"] == "req-123.abc")
+    assert (line["event"], line["method"], line["path"], line["status"]) == ("request", "GET", "/healthz", 200)
+    assert isinstance(line["ms"], float)
+
+
+def test_openapi_document(client):
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for path in [BASE, f"{BASE}/{{session_id}}", f"{BASE}/{{session_id}}/answers", f"{BASE}/{{session_id}}/report",
+                 f"{BASE}/{{session_id}}/export", "/api/reports/pdf", "/healthz", "/readyz"]:
+        assert path in paths, path
+    assert "application/pdf" in paths[f"{BASE}/{{session_id}}/export"]["get"]["responses"]["200"]["content"]
+    assert "requestBody" in paths[BASE]["post"]
+
+
+def test_health_and_readiness(make_app, renderer):
+    with TestClient(make_app()) as test_client:
+        assert assert_envelope(test_client.get("/healthz"), 200)["data"]["status"] == "ok"
+        ready = assert_envelope(test_client.get("/readyz"), 200)
+        assert ready["data"]["ready"] is True
+        test_client.get("/readyz")
+        assert [call[0] for call in renderer.calls] == ["readyz"]     # proven once, then cached
+
+
+def test_readiness_fails_when_the_cjk_compile_fails(make_app, renderer):
+    renderer.error = CompileError("font not found", log_excerpt="/usr/share/fonts/...")
+    with TestClient(make_app()) as test_client:
+        response = test_client.get("/readyz")
+        body = assert_envelope(response, 503)
+        assert body["data"]["ready"] is False and response.headers["retry-after"]
+        assert test_client.get("/healthz").status_code == 200
+
+
+def test_method_not_allowed_is_an_envelope(client):
+    assert_envelope(client.put(f"{BASE}/abc"), 405)
+
+
+def test_web_page_is_self_contained(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert "Session not found. Please check the session ID." in html
+    assert "Report not generated yet. Generating now..." in html
+    assert "filename\\*=UTF-8''(.+)" in html and "Content-Length" in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), "external asset"
+    assert "default-src 'self'" in page.headers["content-security-policy"]
