@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .escape import LatexMarkup
 from .view import Band, ReportView
 
 __all__ = ["ChartData", "build_charts", "BANDS"]
@@ -49,22 +50,23 @@ def build_charts(view: ReportView) -> ChartData:
     for band in BANDS:
         # One file per colour band: pgfplots colours a whole \addplot, so each band is a plot.
         rows = [(c.position, c.score, c.question_count) for c in view.categories if c.band == band]
-        name = f"categories-{band}.csv" if rows else ""
+        # File names are the program's own (letters, digits, dashes): safe to print as LaTeX.
+        name = LatexMarkup(f"categories-{band}.csv" if rows else "")
         if rows:
             files[name] = _csv(("position", "score", "questions"), rows)
         category_bars[band] = name
         qrows = [(q.number, q.score) for q in view.questions if q.band == band]
-        qname = f"questions-{band}.csv" if qrows else ""
+        qname = LatexMarkup(f"questions-{band}.csv" if qrows else "")
         if qrows:
             files[qname] = _csv(("number", "score"), qrows)
         question_bars[band] = qname
-    radar = ""
+    radar = LatexMarkup("")
     count = len(view.categories)
     if count >= 3:
         step = 360 / count
         rows_radar: list[tuple[float | int, ...]] = [(c.position * step, c.score) for c in view.categories]
         rows_radar.append((360.0, view.categories[0].score))  # close the polygon
-        radar = "radar.csv"
+        radar = LatexMarkup("radar.csv")
         files[radar] = _csv(("angle", "score"), rows_radar)
     return ChartData(files=files, category_bars=category_bars, question_bars=question_bars,
                      radar=radar, category_count=count, question_count=len(view.questions))

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 from .charts import build_charts
 from .compiler import CompileLimits, compile_tex
-from .escape import CodeFiles
+from .escape import CodeFiles, LatexMarkup
 from .fonts import default_chain, font_setup_latex
 from .models import Report, iter_text_fields, load_document
 from .templating import latex_dir, render_template
@@ -53,9 +53,9 @@ def _as_report(document: Report | Mapping[str, Any]) -> Report:
     return document if isinstance(document, Report) else load_document(document)
 
 
-def _pdf_date(moment: datetime) -> str:
+def _pdf_date(moment: datetime) -> LatexMarkup:
     utc = moment.astimezone(timezone.utc)
-    return utc.strftime("D:%Y%m%d%H%M%SZ")
+    return LatexMarkup(utc.strftime("D:%Y%m%d%H%M%SZ"))  # digits only: safe inside a \special
 
 
 def check_characters(report: Report) -> None:

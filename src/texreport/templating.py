@@ -17,7 +17,7 @@ import jinja2
 
 from .escape import CodeFiles, LatexMarkup, escape_text, markdown_to_latex
 
-__all__ = ["latex_dir", "make_environment", "render_template", "pdf_string"]
+__all__ = ["latex_dir", "make_environment", "render_template", "pdf_string", "keep_edge_spaces"]
 
 
 def latex_dir() -> Path:
@@ -45,6 +45,14 @@ def pdf_string(text: str) -> LatexMarkup:
     return LatexMarkup("<FEFF" + data.hex().upper() + ">")
 
 
+def keep_edge_spaces(text: str) -> LatexMarkup:
+    """Escape ``text`` but keep a leading/trailing space (labels glued to numbers: "Page " + 3)."""
+    text = str(text)
+    before = "\\ " if text[:1].isspace() else ""
+    after = "\\ " if text[-1:].isspace() else ""
+    return LatexMarkup(before + escape_text(text) + after)
+
+
 def make_environment(*, code_files: CodeFiles, search_path: Path | None = None) -> jinja2.Environment:
     """A fresh environment whose ``md`` filter sends code blocks to ``code_files``."""
     env = jinja2.Environment(
@@ -67,6 +75,7 @@ def make_environment(*, code_files: CodeFiles, search_path: Path | None = None) 
     env.filters["md"] = lambda text: markdown_to_latex(str(text), code_files=code_files)
     env.filters["e"] = lambda text: escape_text(str(text))
     env.filters["pdfstring"] = pdf_string
+    env.filters["spaced"] = keep_edge_spaces
     return env
 
 

@@ -1,0 +1,134 @@
+"""What a reader of the sample PDF sees: pages, footer, metadata, outline, every field."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from conftest import GENERATED_AT, pdf_pages, pdf_text, pdfinfo, render_file, squash
+
+
+def body_text(path: Path) -> str:
+    """Text of every page without the footer band (so fields that cross a page stay contiguous)."""
+    pages = int(pdfinfo(path)["Pages"])
+    parts = []
+    for page in range(1, pages + 1):
+        out = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", "-f", str(page), "-l", str(page),
+             # The text area ends 24 mm above the bottom (y = 774 pt); the footer sits below 790.
+             "-x", "0", "-y", "0", "-W", "595", "-H", "788", str(path), "-"],
+            check=True, capture_output=True, timeout=60).stdout.decode("utf-8")
+        parts.append(out)
+    return "".join(parts).replace("\u2022", "")  # list bullets are ours, not the user's
+
+
+_FENCE = re.compile(r"^\s*(```|~~~).*$", re.M)
+_BULLET = re.compile(r"^\s*[-*+]\s+", re.M)
+
+
+def visible(text: str) -> str:
+    """The characters of a Markdown-subset field that the PDF shows (markers consumed)."""
+    text = _FENCE.sub("", text)
+    text = _BULLET.sub("", text)  # bullets become "•" (removed by body_text); numbers stay
+    text = text.replace("**", "").replace("__", "").replace("`", "")
+    return squash(text)
+
+
+def test_every_page_is_a4(sample_pdf):
+    reader = pypdf.PdfReader(sample_pdf)
+    assert len(reader.pages) >= 5
+    for page in reader.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert (round(width), round(height)) == (595, 842)
+
+
+def test_footer_on_every_page_with_correct_total(sample_pdf, sample_report):
+    pages = pdf_pages(sample_pdf)
+    total = len(pages)
+    for number, text in enumerate(pages, start=1):
+        flat = squash(text)
+        assert f"第{number}页/共{total}页" in flat, f"page {number}: {text[-200:]!r}"
+        assert squash(sample_report.session_id) in flat
+        assert "2026" in flat  # generation timestamp
+
+
+def test_metadata(sample_pdf, sample_report):
+    info = pdfinfo(sample_pdf)
+    assert sample_report.session_id in info["Title"]
+    assert "模拟面试报告" in info["Title"]
+    assert info["Author"] == sample_report.candidate.name
+    assert info["Subject"]
+    for category in sample_report.category_scores:
+        assert category.category in info["Keywords"]
+    assert info["Creator"].startswith("texreport")
+    assert info["CreationDate"].startswith(GENERATED_AT.strftime("%Y-%m-%dT%H:%M"))
+
+
+def test_outline_has_every_section_and_question(sample_pdf, sample_report):
+    reader = pypdf.PdfReader(sample_pdf)
+
+    def titles(items):
+        for item in items:
+            if isinstance(item, list):
+                yield from titles(item)
+            else:
+                yield item.title
+
+    found = list(titles(reader.outline))
+    top = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert len(top) == 5, top  # cover, summary, categories, questions, plan
+    for detail in sample_report.question_details:
+        assert any(detail.category in title for title in found)
+    question_titles = [t for t in found if t.startswith("第") and "题" in t]
+    assert len(question_titles) == len(sample_report.question_details)
+
+
+def test_every_text_field_appears(sample_pdf, sample_report):
+    from texreport.models import iter_text_fields
+
+    text = squash(body_text(sample_pdf))
+    missing = [field for field, value in iter_text_fields(sample_report)
+               if value.strip() and visible(value) not in text]
+    assert missing == []
+
+
+def test_sections_in_order(sample_pdf):
+    flat = squash(pdf_text(sample_pdf))
+    from texreport.labels import labels_for
+
+    labels = labels_for("zh")
+    titles = [labels[key] for key in ("title", "summary", "category_analysis", "question_details", "improvement_plan")]
+    positions = [flat.find(squash(title)) for title in titles]
+    assert -1 not in positions and positions == sorted(positions), positions
+
+
+def test_not_answered_is_labelled(sample_pdf, sample_report):
+    assert any(d.user_answer is None for d in sample_report.question_details)
+    assert "未作答" in pdf_text(sample_pdf)
+
+
+def test_fonts_are_embedded_subsets(sample_pdf):
+    out = subprocess.run(["pdffonts", str(sample_pdf)], check=True, capture_output=True).stdout.decode()
+    rows = out.splitlines()[2:]
+    assert rows
+    for row in rows:
+        name = row.split()[0]
+        assert re.match(r"[A-Z]{6}\+", name), row          # subset prefix
+        assert " yes " in row, row                          # embedded
+
+
+def test_english_report(tmp_path, document):
+    pdf = render_file(document, tmp_path / "en.pdf", lang="en")
+    pages = pdf_pages(pdf)
+    flat = squash(pdf_text(pdf))
+    assert "MockInterviewReport" in flat
+    assert "Notanswered" in flat
+    total = len(pages)
+    for number, text in enumerate(pages, start=1):
+        assert f"Page{number}of{total}" in squash(text)
+    info = pdfinfo(pdf)
+    assert "Mock Interview Report" in info["Title"]
