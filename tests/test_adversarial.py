@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import render_file, squash
+from pdfcheck import render_file, squash
 from test_pdf_output import body_text
 
 MARKER = "/tmp/texreport-adversarial-pwned"

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from texreport.cli import cli
 from texreport.errors import CompileError
 
-from conftest import pdf_text, squash
+from pdfcheck import pdf_text, squash
 
 TEXREPORT = [sys.executable, "-m", "texreport.cli"]
 

@@ -12,7 +12,7 @@ import pytest
 from texreport.compiler import CompileLimits, compile_tex, parse_log, sandbox_environment
 from texreport.errors import CompileError, CompileTimeout, UnsupportedCharacterError
 
-from conftest import FIXTURES, pdf_text
+from pdfcheck import FIXTURES, pdf_text
 
 LOGS = FIXTURES / "logs"
 

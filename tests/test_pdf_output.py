@@ -9,7 +9,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import GENERATED_AT, pdf_pages, pdf_text, pdfinfo, render_file, squash
+from pdfcheck import GENERATED_AT, pdf_pages, pdf_text, pdfinfo, render_file, squash
 
 
 def body_text(path: Path) -> str:

@@ -14,7 +14,7 @@ import pytest
 from texreport.errors import CompileError, InputError
 from texreport.pipeline import RenderOptions, render, render_to_file, write_atomic
 
-from conftest import GENERATED_AT, pdf_text, render_file, squash
+from pdfcheck import GENERATED_AT, pdf_text, render_file, squash
 
 
 @pytest.fixture
