@@ -4,8 +4,9 @@
 #
 # 1. PostgreSQL from Debian, started on 127.0.0.1 only, with a role and database for the
 #    tests; exports TEXREPORT_TEST_PG_URL (tests/test_http_store.py and friends use it).
-# 2. Debian's chromium, and the Python playwright package in .venv to drive it. Playwright
-#    never downloads a browser here: the tests launch /usr/bin/chromium by path.
+# 2. Debian's chromium and curl (README's curl examples are tested), and the Python
+#    playwright package in .venv to drive chromium. Playwright never downloads a browser
+#    here: the tests launch /usr/bin/chromium by path.
 #
 # It is sourced, so it must not `exit` or change the caller's shell options for good.
 
@@ -21,7 +22,7 @@ _ci_services() {
   if [[ $(id -u) != 0 ]]; then sudo="sudo"; fi
 
   local missing=()
-  for p in postgresql chromium; do
+  for p in postgresql chromium curl; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if ((${#missing[@]})); then

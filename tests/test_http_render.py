@@ -1,0 +1,88 @@
+"""The app in-process with the real renderer (xelatex): a few real compiles, read back."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from texreport.http import app as app_module  # noqa: E402
+from texreport.http.app import Settings, create_app  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+BASE = "/api/interview/sessions"
+
+
+class CountingRealRenderer:
+    """The pipeline renderer the service uses by default, with a call counter."""
+
+    def __init__(self) -> None:
+        self.real = app_module._pipeline_renderer(120.0)
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, report, *, lang, generated_at):
+        with self._lock:
+            self.calls += 1
+        return self.real(report, lang=lang, generated_at=generated_at)
+
+
+def pdf_text(pdf: bytes) -> str:
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, timeout=60,
+                         check=True).stdout
+    return re.sub(r"\s+", "", out.decode("utf-8"))
+
+
+def test_real_export_is_cached_and_invalidated(tmp_path, document):
+    renderer = CountingRealRenderer()
+    app = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'real.db'}", probe_on_startup=False), renderer=renderer)
+    session_id = "r" + uuid.uuid4().hex[:15]
+    document["sessionId"] = session_id
+    with TestClient(app) as client:
+        assert client.post(BASE, json=document).status_code == 200
+        client.get(f"{BASE}/{session_id}/report")
+        began = time.monotonic()
+        first = client.get(f"{BASE}/{session_id}/export")
+        compile_seconds = time.monotonic() - began
+        assert first.status_code == 200 and renderer.calls == 1
+        text = pdf_text(first.content)
+        assert session_id in text and document["candidate"]["name"] in text
+
+        began = time.monotonic()
+        again = client.get(f"{BASE}/{session_id}/export")
+        cached_seconds = time.monotonic() - began
+        assert again.content == first.content and renderer.calls == 1
+        assert cached_seconds < compile_seconds / 5, (cached_seconds, compile_seconds)
+
+        client.post(f"{BASE}/{session_id}/answers", json={"questionIndex": 0, "answer": "全新的回答：值相等与引用相等"})
+        client.get(f"{BASE}/{session_id}/report")
+        changed = client.get(f"{BASE}/{session_id}/export")
+        assert changed.status_code == 200 and renderer.calls == 2
+        assert "全新的回答：值相等与引用相等" in pdf_text(changed.content)
+    app.state.store.close()
+
+
+def test_readiness_proves_a_cjk_compile(tmp_path):
+    app = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'ready.db'}"))
+    with TestClient(app) as client:
+        response = client.get("/readyz")
+        assert response.status_code == 200, response.text
+        assert response.json()["data"]["ready"] is True
+    app.state.store.close()
+
+
+def test_stateless_real_pdf_in_english(tmp_path, document):
+    app = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'stateless.db'}", probe_on_startup=False))
+    with TestClient(app) as client:
+        response = client.post("/api/reports/pdf", params={"lang": "en"}, json=document)
+        assert response.status_code == 200
+        assert document["sessionId"] in pdf_text(response.content)
+    app.state.store.close()
