@@ -477,7 +477,11 @@ def create_app(
 
     @app.get("/", include_in_schema=False)
     async def index() -> HTMLResponse:
-        page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+        try:
+            page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+        except FileNotFoundError:
+            # A wheel built without the page's package data: the API still works.
+            return envelope(None, code=404, message="web page not installed")  # type: ignore[return-value]
         return HTMLResponse(page, headers={
             # Everything the page needs is inline or same-origin; no CDN.
             "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline' 'self'; "
@@ -587,8 +591,7 @@ def create_app(
             report = load_document(build_report(preview))
             await run_in_threadpool(check, report)
         except InputError as error:
-            return _input_error_response(_answer_field(error, submission.question_index),
-                                         what="answer cannot be stored")
+            return _input_error_response(_answer_field(error), what="answer cannot be stored")
         try:
             record = await run_in_threadpool(
                 partial(the_store.submit_answer, session_id, submission.question_index,
@@ -767,9 +770,10 @@ def _with_answer(record: SessionRecord, submission: AnswerSubmission) -> Session
     return replace(record, answers=answers)
 
 
-def _answer_field(error: InputError, question_index: int) -> InputError:
+def _answer_field(error: InputError) -> InputError:
     """Name the submission's field (``answer``) rather than the report's path when that is where it is."""
-    field, message = _field_errors(error)[0]["field"] or "", _field_errors(error)[0]["message"] or "invalid"
+    first = _field_errors(error)[0]
+    field, message = first["field"] or "", first["message"] or "invalid"
     for report_field, submitted in (("userAnswer", "answer"), ("feedback", "feedback"), ("score", "score")):
         if re.fullmatch(rf"questionDetails\.\d+\.{report_field}", field):
             return InputError(message, field=submitted)
