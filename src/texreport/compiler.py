@@ -25,7 +25,8 @@ from pathlib import Path
 
 from .errors import CompileError, CompileTimeout, ToolMissingError, UnsupportedCharacterError
 
-__all__ = ["CompileLimits", "CompileResult", "compile_tex", "sandbox_environment", "parse_log", "LogProblem"]
+__all__ = ["CompileLimits", "CompileResult", "compile_tex", "sandbox_environment", "parse_log", "LogProblem",
+           "start_xelatex", "finish_xelatex", "check_result", "kill_group", "xelatex_command"]
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -127,39 +128,55 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
     """Kill the process and everything it started (xdvipdfmx runs as xelatex's child)."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is gone (PermissionError: macOS reports a dead group so)
     process.wait()
 
 
-def compile_tex(folder: Path, tex_name: str = "report.tex", *, limits: CompileLimits = CompileLimits()) -> CompileResult:
-    """One sandboxed xelatex pass in ``folder``; returns the PDF or raises a RenderError."""
-    folder = Path(folder)
-    command = xelatex_command(tex_name)
-    started = time.monotonic()
-    process = subprocess.Popen(
-        command,
+def start_xelatex(folder: Path, tex_name: str, *, limits: CompileLimits, stdin: int) -> subprocess.Popen[bytes]:
+    """Start one sandboxed xelatex in ``folder`` (its own process group, rlimits, sandbox env).
+
+    ``stdin`` is ``subprocess.DEVNULL`` for a cold compile; a warm worker passes
+    ``subprocess.PIPE`` and writes only the job's file name to it. Everything else
+    is identical, so a worker is sandboxed exactly like a cold compile.
+    """
+    return subprocess.Popen(
+        xelatex_command(tex_name),
         cwd=folder,
         env=sandbox_environment(),
-        stdin=subprocess.DEVNULL,
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         process_group=0,
         preexec_fn=_limit_child(limits),
         close_fds=True,
     )
+
+
+def finish_xelatex(
+    process: subprocess.Popen[bytes], *, timeout: float, input_bytes: bytes | None = None
+) -> bytes:
+    """Feed ``input_bytes`` (if any), wait up to ``timeout`` s, return the terminal output.
+
+    Kills the whole process group on timeout (raising CompileTimeout) and on any
+    other exception (KeyboardInterrupt included): no xelatex outlives this call.
+    """
     try:
-        terminal, _ = process.communicate(timeout=limits.timeout)
+        terminal, _ = process.communicate(input=input_bytes, timeout=timeout)
     except subprocess.TimeoutExpired:
         kill_group(process)
-        raise CompileTimeout(limits.timeout) from None
+        raise CompileTimeout(timeout) from None
     except BaseException:  # KeyboardInterrupt, cancellation: never leave xelatex behind
         kill_group(process)
         raise
     finally:
         if process.poll() is None:
             kill_group(process)
-    seconds = time.monotonic() - started
+    return terminal
+
+
+def check_result(folder: Path, tex_name: str, returncode: int, terminal: bytes, seconds: float) -> CompileResult:
+    """Judge a finished run: a clean log and a complete PDF, or the matching RenderError."""
     stem = Path(tex_name).stem
     log_path = folder / f"{stem}.log"
     log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
@@ -171,16 +188,26 @@ def compile_tex(folder: Path, tex_name: str = "report.tex", *, limits: CompileLi
         raise UnsupportedCharacterError(problem.character)
     if problem:
         raise CompileError(problem.message, tex_line=problem.line, log_excerpt=_excerpt(log, problem))
-    if process.returncode != 0:
-        if process.returncode < 0:
-            reason = f"killed by signal {signal.Signals(-process.returncode).name}"
+    if returncode != 0:
+        if returncode < 0:
+            reason = f"killed by signal {signal.Signals(-returncode).name}"
         else:
-            reason = f"exit status {process.returncode}"
+            reason = f"exit status {returncode}"
         raise CompileError(f"xelatex stopped ({reason})", log_excerpt=output[-2000:])
     pdf = folder / f"{stem}.pdf"
     if not _complete_pdf(pdf):
         raise CompileError("xelatex produced no complete PDF", log_excerpt=output[-2000:])
     return CompileResult(pdf=pdf, log=log, seconds=seconds)
+
+
+def compile_tex(folder: Path, tex_name: str = "report.tex", *, limits: CompileLimits = CompileLimits()) -> CompileResult:
+    """One sandboxed xelatex pass in ``folder``; returns the PDF or raises a RenderError."""
+    folder = Path(folder)
+    started = time.monotonic()
+    process = start_xelatex(folder, tex_name, limits=limits, stdin=subprocess.DEVNULL)
+    terminal = finish_xelatex(process, timeout=limits.timeout)
+    assert process.returncode is not None
+    return check_result(folder, tex_name, process.returncode, terminal, time.monotonic() - started)
 
 
 def _complete_pdf(path: Path) -> bool:

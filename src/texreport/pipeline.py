@@ -5,6 +5,13 @@ writes the LaTeX source, the chart CSVs and the code-block files into it under
 names the program chooses, runs one sandboxed xelatex pass, and removes the
 folder whatever happens. Only the PDF bytes leave it. ``keep_dir`` copies the
 folder's content out for debugging instead of losing it.
+
+The source is split in two so that warm workers can help: ``preamble.tex``
+(class, fonts, style; the same for every document) and ``body.tex`` (everything
+about this report, from its footer labels to ``\end{document}``). A cold compile
+runs ``report.tex``, which inputs both. With ``RenderOptions(warm=True)`` the
+process-wide :func:`texreport.workers.shared_pool` compiles instead: an xelatex
+that has already loaded the preamble and fonts reads the body, then exits.
 """
 
 from __future__ import annotations
@@ -25,11 +32,16 @@ from .models import Report, iter_text_fields, load_document
 from .templating import latex_dir, render_template
 from .view import ReportView, build_view
 
-__all__ = ["RenderOptions", "JobSource", "prepare", "render", "render_to_file", "write_source"]
+__all__ = ["RenderOptions", "JobSource", "prepare", "fixed_files", "render", "render_to_file", "write_source",
+           "write_atomic", "check_characters", "TEX_NAME", "BODY_NAME", "PREAMBLE_NAME"]
 
 TEMPLATE = "report.tex.j2"
+PREAMBLE_TEMPLATE = "preamble.tex.j2"
 STYLE_FILE = "texreport.sty"
-TEX_NAME = "report.tex"
+TEX_NAME = "report.tex"          # the cold entry point: inputs the preamble, then the body
+PREAMBLE_NAME = "preamble.tex"
+BODY_NAME = "body.tex"
+COLD_DRIVER = "\\input{preamble}\n\\input{body}\n"
 
 
 @dataclass(frozen=True)
@@ -39,14 +51,25 @@ class RenderOptions:
     lang: str | None = None                 # overrides the report's language ("zh" or "en")
     generated_at: datetime | None = None    # default: now (UTC); fixes the footer and CreationDate
     limits: CompileLimits = CompileLimits()
+    warm: bool = False                      # compile in texreport.workers.shared_pool() (same PDF text)
 
 
 @dataclass(frozen=True)
 class JobSource:
-    """Everything a compile needs, as file name → content, plus the view it came from."""
+    """Everything a compile needs, as file name → content, plus the view it came from.
 
-    files: dict[str, str]
+    ``fixed`` holds the document-independent files (preamble, style) a warm worker
+    loads before it knows the document; ``document`` holds this report's files
+    (``body.tex``, chart CSVs, code files). ``files`` is the complete cold job folder.
+    """
+
+    fixed: dict[str, str]
+    document: dict[str, str]
     view: ReportView
+
+    @property
+    def files(self) -> dict[str, str]:
+        return {TEX_NAME: COLD_DRIVER, **self.fixed, **self.document}
 
 
 def _as_report(document: Report | Mapping[str, Any]) -> Report:
@@ -74,12 +97,17 @@ def prepare(document: Report | Mapping[str, Any], *, options: RenderOptions = Re
     charts = build_charts(view)
     code_files = CodeFiles()
     context = {f.name: getattr(view, f.name) for f in fields(view)}
-    context.update(font_setup=font_setup_latex(), charts=charts, creation_date=_pdf_date(generated_at))
-    source = render_template(TEMPLATE, code_files=code_files, **context)
-    files = {TEX_NAME: source, STYLE_FILE: (latex_dir() / STYLE_FILE).read_text(encoding="utf-8")}
-    files.update(charts.files)
-    files.update(dict(code_files.items()))
-    return JobSource(files=files, view=view)
+    context.update(charts=charts, creation_date=_pdf_date(generated_at))
+    document_files = {BODY_NAME: render_template(TEMPLATE, code_files=code_files, **context)}
+    document_files.update(charts.files)
+    document_files.update(dict(code_files.items()))
+    return JobSource(fixed=fixed_files(), document=document_files, view=view)
+
+
+def fixed_files() -> dict[str, str]:
+    """The document-independent files: ``preamble.tex`` and the style (read afresh, so edits apply)."""
+    preamble = render_template(PREAMBLE_TEMPLATE, code_files=CodeFiles(), font_setup=font_setup_latex())
+    return {PREAMBLE_NAME: preamble, STYLE_FILE: (latex_dir() / STYLE_FILE).read_text(encoding="utf-8")}
 
 
 def write_source(job: JobSource, folder: Path) -> None:
@@ -95,8 +123,16 @@ def render(
     options: RenderOptions = RenderOptions(),
     keep_dir: Path | None = None,
 ) -> bytes:
-    """Render a report document (model, raw dict or envelope) to PDF bytes."""
+    """Render a report document (model, raw dict or envelope) to PDF bytes.
+
+    ``options.warm`` compiles in the process-wide warm pool
+    (:func:`texreport.workers.shared_pool`); the PDF text is the same either way.
+    """
     job = prepare(document, options=options)
+    if options.warm:
+        from .workers import shared_pool
+
+        return shared_pool().compile(job.fixed, job.document, limits=options.limits, keep_dir=keep_dir)
     with tempfile.TemporaryDirectory(prefix="texreport-") as folder_name:
         folder = Path(folder_name)
         write_source(job, folder)
