@@ -94,3 +94,9 @@ def sqlite_server(tmp_path_factory) -> Iterator[Server]:
     running = start_server(f"sqlite:///{folder / 'texreport.db'}", folder / "serve.log")
     yield running
     stop_server(running)
+
+
+@pytest.fixture
+def server_control():
+    """``(start_server, stop_server)`` for tests that manage their own process (no ``import conftest``)."""
+    return start_server, stop_server

@@ -124,9 +124,8 @@ def test_request_logs_are_json_with_the_request_id(sqlite_server):
     assert hits and hits[0]["path"] == "/healthz" and hits[0]["status"] == 200 and hits[0]["level"] == "info"
 
 
-def test_sigterm_stops_the_server_cleanly(tmp_path):
-    from conftest import start_server, stop_server  # tests/e2e/conftest.py
-
+def test_sigterm_stops_the_server_cleanly(tmp_path, server_control):
+    start_server, stop_server = server_control
     running = start_server(f"sqlite:///{tmp_path / 'stop.db'}", tmp_path / "serve.log")
     # uvicorn finishes its graceful shutdown, then re-raises the signal: -SIGTERM is the clean exit.
     assert stop_server(running) in (0, -15)
