@@ -33,7 +33,7 @@ debian_packages=(
   texlive-xetex texlive-lang-chinese texlive-pictures texlive-latex-extra
   texlive-latex-recommended texlive-fonts-recommended latexmk
   # The font chain (fonts/README.md).
-  fontconfig fonts-noto-cjk fonts-hanazono fonts-symbola fonts-dejavu-core
+  fontconfig fonts-noto-cjk fonts-hanazono fonts-symbola fonts-dejavu-core fonts-dejavu-extra
   # pdftotext/pdfinfo/pdffonts/pdftoppm: the tests read every PDF back.
   poppler-utils
   python3-venv
