@@ -45,6 +45,32 @@ Optional extensions (camelCase, all optional, blank strings count as absent)::
 The interview time keeps the offset it was given in (it is never converted);
 without a time (``"date": "2026-11-29"`` or a date-only ``dateTime``) only the
 day is printed.
+
+Size limits (top-level list lengths before validation, the rest right after it,
+before anything is laid out or compiled;
+a breach raises :class:`~texreport.errors.LimitError` whose ``field`` is the
+dotted path and ``limit`` the number, and whose message names both):
+
+=================================================  =====================
+what                                               limit
+=================================================  =====================
+JSON text given to :func:`load_json`               :data:`MAX_DOCUMENT_BYTES` (4 MiB)
+long text: ``question``, ``userAnswer``,           :data:`MAX_TEXT_CHARS` (100,000 characters each)
+``feedback``, ``overallFeedback``,
+``referenceAnswer``
+list entries: ``strengths``, ``improvements``,     :data:`MAX_ITEM_CHARS` (10,000 characters each)
+``keyPoints``, plan ``actions``
+labels: categories, names, areas, titles, URLs…    :data:`MAX_LABEL_CHARS` (1,000 characters each)
+``questionDetails``, ``referenceAnswers``           :data:`MAX_QUESTIONS` (500 entries each)
+``categoryScores``, ``improvementPlan.items``       :data:`MAX_CATEGORIES` (100 entries each)
+any other list (strengths, keyPoints, actions …)   :data:`MAX_LIST_ITEMS` (200 entries each)
+all text of the document together                  :data:`MAX_TOTAL_CHARS` (1,000,000 characters)
+=================================================  =====================
+
+The numbers leave a wide margin above real reports (a 10-question report is
+~10,000 characters) and keep one compile well inside the 60 s timeout:
+100,000 characters in one answer compile in seconds; a whole document at the
+total limit is the most the renderer promises to handle.
 """
 
 from __future__ import annotations
@@ -69,7 +95,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from texreport.errors import InputError
+from texreport.errors import InputError, LimitError
 
 __all__ = [
     "Language",
@@ -88,11 +114,30 @@ __all__ = [
     "load_json",
     "iter_text_fields",
     "SESSION_ID_MAX_LENGTH",
+    "MAX_DOCUMENT_BYTES",
+    "MAX_TEXT_CHARS",
+    "MAX_ITEM_CHARS",
+    "MAX_LABEL_CHARS",
+    "MAX_QUESTIONS",
+    "MAX_CATEGORIES",
+    "MAX_LIST_ITEMS",
+    "MAX_TOTAL_CHARS",
+    "check_limits",
 ]
 
 Language = Literal["zh", "en"]
 
 SESSION_ID_MAX_LENGTH = 128
+
+#: Size limits; see the table in the module docstring.
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+MAX_TEXT_CHARS = 100_000
+MAX_ITEM_CHARS = 10_000
+MAX_LABEL_CHARS = 1_000
+MAX_QUESTIONS = 500
+MAX_CATEGORIES = 100
+MAX_LIST_ITEMS = 200
+MAX_TOTAL_CHARS = 1_000_000
 
 
 class DocumentInvalid(InputError):
@@ -351,14 +396,20 @@ class Report(_Model):
 def load_document(data: object) -> Report:
     """Validate parsed JSON (a report object, or one inside the ``{code, message, data}`` envelope)."""
     report_object = _unwrap(data)
+    _check_list_lengths(report_object)
     try:
-        return Report.model_validate(report_object)
+        report = Report.model_validate(report_object)
     except ValidationError as error:
         raise DocumentInvalid([_describe(detail) for detail in error.errors()]) from None
+    check_limits(report)
+    return report
 
 
 def load_json(text: str | bytes) -> Report:
     """Parse JSON text (UTF-8 bytes, BOM allowed) and validate it like :func:`load_document`."""
+    size = len(text) if isinstance(text, (bytes, bytearray)) else len(text.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_DOCUMENT_BYTES:
+        raise _too_long(None, "the document", size, MAX_DOCUMENT_BYTES, "bytes")
     if isinstance(text, (bytes, bytearray)):
         try:
             text = bytes(text).decode("utf-8-sig")
@@ -372,6 +423,106 @@ def load_json(text: str | bytes) -> Report:
     except RecursionError:
         raise InputError("invalid JSON: nested too deeply") from None
     return load_document(data)
+
+
+def _too_long(field: str | None, what: str, size: int, limit: int, unit: str) -> LimitError:
+    return LimitError(f"{what} has {size} {unit}, more than the limit of {limit} {unit}", field=field, limit=limit)
+
+
+def _check_list_lengths(report_object: object) -> None:
+    """Refuse huge top-level lists before validating them (validating 100,000 questions is the attack)."""
+    if not isinstance(report_object, Mapping):
+        return
+    limits = {"questionDetails": MAX_QUESTIONS, "referenceAnswers": MAX_QUESTIONS, "categoryScores": MAX_CATEGORIES,
+              "strengths": MAX_LIST_ITEMS, "improvements": MAX_LIST_ITEMS}
+    for name, limit in limits.items():
+        value = report_object.get(name)
+        if isinstance(value, list) and len(value) > limit:
+            raise _too_long(name, "the list", len(value), limit, "entries")
+
+
+_LONG_TEXT = frozenset({"question", "userAnswer", "feedback", "overallFeedback", "referenceAnswer"})
+_LIST_ITEM = frozenset({"strengths", "improvements", "keyPoints", "actions"})
+
+
+def _text_limit(path: str) -> int:
+    """The character limit of a text field, from the last named part of its dotted path."""
+    last = [part for part in path.split(".") if not part.isdigit()][-1]
+    if last in _LONG_TEXT:
+        return MAX_TEXT_CHARS
+    if last in _LIST_ITEM:
+        return MAX_ITEM_CHARS
+    return MAX_LABEL_CHARS
+
+
+def _all_text(report: Report) -> Iterator[tuple[str, str | None]]:
+    """Every user string of the model, blank or not, printed or not: limits bound what is stored too."""
+    yield "sessionId", report.session_id
+    for owner, names in (("candidate", ("name", "target_position", "experience_level")),
+                         ("interview", ("interviewer", "interview_type"))):
+        value = getattr(report, owner)
+        if value is not None:
+            for name in names:
+                field = type(value).model_fields[name].alias or name
+                yield f"{owner}.{field}", getattr(value, name)
+    yield "overallFeedback", report.overall_feedback
+    for i, text in enumerate(report.strengths):
+        yield f"strengths.{i}", text
+    for i, text in enumerate(report.improvements):
+        yield f"improvements.{i}", text
+    for i, category in enumerate(report.category_scores):
+        yield f"categoryScores.{i}.category", category.category
+    for i, question in enumerate(report.question_details):
+        yield f"questionDetails.{i}.question", question.question
+        yield f"questionDetails.{i}.category", question.category
+        yield f"questionDetails.{i}.userAnswer", question.user_answer
+        yield f"questionDetails.{i}.feedback", question.feedback
+    for i, reference in enumerate(report.reference_answers):
+        yield f"referenceAnswers.{i}.question", reference.question
+        yield f"referenceAnswers.{i}.referenceAnswer", reference.reference_answer
+        for j, point in enumerate(reference.key_points):
+            yield f"referenceAnswers.{i}.keyPoints.{j}", point
+    if report.improvement_plan is not None:
+        for i, item in enumerate(report.improvement_plan.items):
+            base = f"improvementPlan.items.{i}"
+            yield f"{base}.area", item.area
+            for j, action in enumerate(item.actions):
+                yield f"{base}.actions.{j}", action
+            for k, resource in enumerate(item.resources):
+                yield f"{base}.resources.{k}.title", resource.title
+                yield f"{base}.resources.{k}.detail", resource.detail
+                yield f"{base}.resources.{k}.url", resource.url
+
+
+def check_limits(report: Report) -> None:
+    """Raise :class:`LimitError` for the first list or text over its limit (see the module docstring)."""
+    lists: list[tuple[str, int, int]] = [
+        ("questionDetails", len(report.question_details), MAX_QUESTIONS),
+        ("referenceAnswers", len(report.reference_answers), MAX_QUESTIONS),
+        ("categoryScores", len(report.category_scores), MAX_CATEGORIES),
+        ("strengths", len(report.strengths), MAX_LIST_ITEMS),
+        ("improvements", len(report.improvements), MAX_LIST_ITEMS),
+    ]
+    for i, reference in enumerate(report.reference_answers):
+        lists.append((f"referenceAnswers.{i}.keyPoints", len(reference.key_points), MAX_LIST_ITEMS))
+    if report.improvement_plan is not None:
+        lists.append(("improvementPlan.items", len(report.improvement_plan.items), MAX_CATEGORIES))
+        for i, item in enumerate(report.improvement_plan.items):
+            lists.append((f"improvementPlan.items.{i}.actions", len(item.actions), MAX_LIST_ITEMS))
+            lists.append((f"improvementPlan.items.{i}.resources", len(item.resources), MAX_LIST_ITEMS))
+    for field, size, limit in lists:
+        if size > limit:
+            raise _too_long(field, "the list", size, limit, "entries")
+    total = 0
+    for field, text in _all_text(report):
+        if text is None:
+            continue
+        limit = _text_limit(field)
+        if len(text) > limit:
+            raise _too_long(field, "the text", len(text), limit, "characters")
+        total += len(text)
+    if total > MAX_TOTAL_CHARS:
+        raise _too_long(None, "the document's text", total, MAX_TOTAL_CHARS, "characters")
 
 
 def _reject_constant(name: str) -> object:

@@ -1,0 +1,220 @@
+"""Size limits are refused before compiling, naming field and limit; compile timeout and rlimits hold.
+
+The limits are documented in :mod:`texreport.models`; the compile bounds in
+:class:`texreport.compiler.CompileLimits`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from texreport import models
+from texreport.compiler import CompileLimits, compile_tex
+from texreport.errors import CompileError, CompileTimeout, InputError, LimitError
+from texreport.models import load_document, load_json
+
+from hostile_support import xelatex_processes_in
+
+TEXREPORT = Path(sys.executable).parent / "texreport"
+
+
+def _answer(d, n):
+    d["questionDetails"][0]["userAnswer"] = "答" * n
+
+
+def _feedback(d, n):
+    d["questionDetails"][1]["feedback"] = "x" * n
+
+
+def _overall(d, n):
+    d["overallFeedback"] = "y" * n
+
+
+def _reference(d, n):
+    d["referenceAnswers"][0]["referenceAnswer"] = "z" * n
+
+
+def _question(d, n):
+    d["questionDetails"][2]["question"] = "q" * n
+
+
+def _strength(d, n):
+    d["strengths"] = ["s" * n]
+
+
+def _key_point(d, n):
+    d["referenceAnswers"][0]["keyPoints"] = ["k" * n]
+
+
+def _category(d, n):
+    d["categoryScores"][0]["category"] = "c" * n
+
+
+def _candidate(d, n):
+    d["candidate"] = {"name": "n" * n}
+
+
+def _questions(d, n):
+    template = d["questionDetails"][0]
+    d["questionDetails"] = [dict(template, questionIndex=i) for i in range(n)]
+    d["referenceAnswers"] = []
+
+
+def _categories(d, n):
+    d["categoryScores"] = [{"category": f"c{i}", "score": 50, "questionCount": 1} for i in range(n)]
+
+
+def _strengths(d, n):
+    d["strengths"] = ["ok"] * n
+
+
+def _key_points(d, n):
+    d["referenceAnswers"][0]["keyPoints"] = ["ok"] * n
+
+
+def _plan_items(d, n):
+    d["improvementPlan"] = {"items": [{"area": f"a{i}"} for i in range(n)]}
+
+
+LIMITS = [
+    # (id, setter, size at the limit, limit, field named)
+    ("userAnswer", _answer, models.MAX_TEXT_CHARS, models.MAX_TEXT_CHARS, "questionDetails.0.userAnswer"),
+    ("feedback", _feedback, models.MAX_TEXT_CHARS, models.MAX_TEXT_CHARS, "questionDetails.1.feedback"),
+    ("overallFeedback", _overall, models.MAX_TEXT_CHARS, models.MAX_TEXT_CHARS, "overallFeedback"),
+    ("referenceAnswer", _reference, models.MAX_TEXT_CHARS, models.MAX_TEXT_CHARS, "referenceAnswers.0.referenceAnswer"),
+    ("question", _question, models.MAX_TEXT_CHARS, models.MAX_TEXT_CHARS, "questionDetails.2.question"),
+    ("strength", _strength, models.MAX_ITEM_CHARS, models.MAX_ITEM_CHARS, "strengths.0"),
+    ("keyPoint", _key_point, models.MAX_ITEM_CHARS, models.MAX_ITEM_CHARS, "referenceAnswers.0.keyPoints.0"),
+    ("category", _category, models.MAX_LABEL_CHARS, models.MAX_LABEL_CHARS, "categoryScores.0.category"),
+    ("candidateName", _candidate, models.MAX_LABEL_CHARS, models.MAX_LABEL_CHARS, "candidate.name"),
+    ("questions", _questions, models.MAX_QUESTIONS, models.MAX_QUESTIONS, "questionDetails"),
+    ("categories", _categories, models.MAX_CATEGORIES, models.MAX_CATEGORIES, "categoryScores"),
+    ("strengths", _strengths, models.MAX_LIST_ITEMS, models.MAX_LIST_ITEMS, "strengths"),
+    ("keyPoints", _key_points, models.MAX_LIST_ITEMS, models.MAX_LIST_ITEMS, "referenceAnswers.0.keyPoints"),
+    ("planItems", _plan_items, models.MAX_CATEGORIES, models.MAX_CATEGORIES, "improvementPlan.items"),
+]
+
+
+@pytest.mark.parametrize("name, put, size, limit, field", LIMITS, ids=[c[0] for c in LIMITS])
+def test_at_the_limit_is_accepted(document, name, put, size, limit, field):
+    put(document, size)
+    load_document(document)
+
+
+@pytest.mark.parametrize("name, put, size, limit, field", LIMITS, ids=[c[0] for c in LIMITS])
+def test_over_the_limit_is_refused_naming_field_and_limit(document, name, put, size, limit, field):
+    put(document, size + 1)
+    with pytest.raises(LimitError) as caught:
+        load_document(document)
+    error = caught.value
+    assert isinstance(error, InputError) and error.exit_code == 2
+    assert error.field == field and error.limit == limit
+    assert field in str(error) and f"{limit}" in str(error)
+
+
+def test_issue_examples_are_refused(document):
+    document["questionDetails"][0]["userAnswer"] = "a" * 200_000
+    with pytest.raises(LimitError, match="questionDetails.0.userAnswer.*200000.*100000"):
+        load_document(document)
+    _questions(document, 2000)
+    with pytest.raises(LimitError, match="questionDetails.*2000.*500"):
+        load_document(document)
+
+
+def test_whole_document_text_limit(document):
+    # 12 answers of 90,000 characters: each within its field limit, the total (1.08 M) not.
+    template = document["questionDetails"][0]
+    document["questionDetails"] = [dict(template, questionIndex=i, userAnswer="w" * 90_000) for i in range(12)]
+    with pytest.raises(LimitError) as caught:
+        load_document(document)
+    assert caught.value.field is None and caught.value.limit == models.MAX_TOTAL_CHARS
+    assert "1000000" in str(caught.value)
+
+
+def test_document_bytes_limit():
+    with pytest.raises(LimitError) as caught:
+        load_json(b'{"sessionId": "x", "pad": "' + b"p" * models.MAX_DOCUMENT_BYTES + b'"}')
+    assert caught.value.limit == models.MAX_DOCUMENT_BYTES and str(models.MAX_DOCUMENT_BYTES) in str(caught.value)
+
+
+def test_huge_list_is_refused_before_validation(document):
+    # 100,000 invalid entries: refused on length alone, long before pydantic would list 100,000 errors.
+    document["questionDetails"] = [{}] * 100_000
+    started = time.monotonic()
+    with pytest.raises(LimitError):
+        load_document(document)
+    assert time.monotonic() - started < 0.5
+
+
+def test_limits_are_checked_before_anything_compiles(document, monkeypatch):
+    import texreport.compiler
+    import texreport.pipeline
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("compile_tex called for a document over the limits")
+
+    monkeypatch.setattr(texreport.pipeline, "compile_tex", must_not_run)
+    monkeypatch.setattr(texreport.compiler, "compile_tex", must_not_run)
+    document["questionDetails"][0]["feedback"] = "f" * (models.MAX_TEXT_CHARS + 1)
+    with pytest.raises(LimitError):
+        texreport.pipeline.render(document)
+
+
+def test_cli_exits_2_naming_field_and_limit(tmp_path, document):
+    document["questionDetails"][0]["userAnswer"] = "a" * 200_000
+    source = tmp_path / "big.json"
+    source.write_text(json.dumps(document), encoding="utf-8")
+    out = tmp_path / "out.pdf"
+    result = subprocess.run([str(TEXREPORT), "render", str(source), "-o", str(out)], capture_output=True, timeout=120)
+    assert result.returncode == 2
+    message = result.stderr.decode()
+    assert "questionDetails.0.userAnswer" in message and "100000" in message
+    assert "Traceback" not in message and not out.exists()
+
+
+# ---------------------------------------------------------------- compile bounds
+
+
+def _compile(folder: Path, body: str, limits: CompileLimits) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / "report.tex").write_text(
+        "\\documentclass{article}\n\\begin{document}\n" + body + "\n\\end{document}\n", encoding="utf-8")
+    compile_tex(folder, "report.tex", limits=limits)
+
+
+def test_wall_clock_timeout_kills_a_runaway(tmp_path):
+    started = time.monotonic()
+    with pytest.raises(CompileTimeout) as caught:
+        _compile(tmp_path / "job", r"\def\x{\x}\x", CompileLimits(timeout=2))
+    elapsed = time.monotonic() - started
+    assert caught.value.seconds == 2 and elapsed < 6
+    assert xelatex_processes_in(tmp_path / "job") == []
+
+
+def test_cpu_rlimit_stops_a_busy_loop_before_the_wall_clock(tmp_path):
+    started = time.monotonic()
+    with pytest.raises(CompileError) as caught:
+        _compile(tmp_path / "job", r"\loop\iftrue\repeat", CompileLimits(timeout=60, max_cpu_seconds=2))
+    assert time.monotonic() - started < 20
+    assert "SIGXCPU" in str(caught.value) or "SIGKILL" in str(caught.value)
+
+
+def test_file_size_rlimit_stops_a_page_flood(tmp_path):
+    started = time.monotonic()
+    with pytest.raises(CompileError):
+        _compile(tmp_path / "job", r"\loop\null\newpage\iftrue\repeat",
+                 CompileLimits(timeout=60, max_file_bytes=256 * 1024))
+    assert time.monotonic() - started < 30
+    assert all(p.stat().st_size <= 256 * 1024 for p in (tmp_path / "job").iterdir())
+
+
+def test_memory_rlimit_stops_a_memory_hog(tmp_path):
+    # XeTeX cannot even map its format and fonts in 64 MB of address space.
+    with pytest.raises(CompileError):
+        _compile(tmp_path / "job", "hello", CompileLimits(timeout=30, max_memory_bytes=64 * 1024 * 1024))
