@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
@@ -124,6 +125,65 @@ def tex(source: str, folder: Path, lang: str | None) -> None:
         _fail(error)
     for name in sorted(job.files):
         click.echo(str(folder / name))
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="REPORTS...")
+@click.option("-o", "--output", "folder", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for the PDFs (named like the export endpoint's files).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Reports compiled at once (warm xelatex workers).")
+@click.option("--shard", default="1/1", show_default=True, metavar="I/N",
+              help="Render only this machine's share: every N-th report of the sorted inputs, from the I-th.")
+@lang_option
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Seconds before one report's xelatex is stopped.")
+def batch(inputs: tuple[str, ...], folder: Path, jobs: int, shard: str, lang: str | None, timeout: float) -> None:
+    """Render many reports (files, folders, globs) into a folder; exit 1 if any failed."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+
+    from .batch import expand_inputs, parse_shard, plan_batch, run_batch
+
+    try:
+        shard_pair = parse_shard(shard)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--shard") from None
+    try:
+        items = plan_batch(expand_inputs(inputs), shard=shard_pair)
+    except TexreportError as error:
+        _fail(error)
+    console = Console(stderr=True)
+    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]} reports/s"), TimeElapsedColumn(), TextColumn("ETA"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("rendering", total=len(items), rate="-")
+        started = time.monotonic()
+
+        def advance(result: object) -> None:
+            completed = progress.tasks[0].completed + 1
+            rate = completed / max(time.monotonic() - started, 1e-6)
+            progress.update(task, advance=1, rate=f"{rate:.2f}")
+
+        try:
+            summary = run_batch(items, folder, jobs=jobs, lang=lang, timeout=timeout, on_result=advance)
+        except KeyboardInterrupt:
+            # run_batch has killed every xelatex; click would turn this into "Aborted!" and exit 1.
+            progress.stop()
+            done = int(progress.tasks[0].completed)
+            console.print(f"texreport: interrupted after {done} of {len(items)} reports", markup=False,
+                          highlight=False, soft_wrap=True)
+            sys.exit(130)
+    for failure in summary.failed:
+        console.print(f"failed: {failure.item.source}: {failure.error}", markup=False, highlight=False, soft_wrap=True)
+    rate = summary.done / summary.seconds if summary.seconds else 0.0
+    console.print(f"done: {summary.done}, failed: {len(summary.failed)}, "
+                  f"time: {summary.seconds:.1f} s ({rate:.2f} reports/s), output: {folder}",
+                  markup=False, highlight=False, soft_wrap=True)
+    if summary.failed:
+        sys.exit(1)
 
 
 @cli.command()

@@ -1,4 +1,4 @@
-"""render(document) → PDF bytes: validate, check fonts, lay out, compile.
+r"""render(document) → PDF bytes: validate, check fonts, lay out, compile.
 
 This module owns the job folder: each render gets a fresh temporary directory,
 writes the LaTeX source, the chart CSVs and the code-block files into it under

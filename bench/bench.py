@@ -1,0 +1,268 @@
+"""texreport benchmarks: the rows of issue 4's table, medians and ratios, on this machine.
+
+Run from the repository root:  .venv/bin/python bench/bench.py [--runs 5] [--batch 50]
+
+Renders a fixed, varied set of reports (the sample, the test fixtures and
+variants of them), times each path, checks that every path gives the same PDF
+text, and prints a table. Nothing here is a test: timings depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+FIXTURES = ROOT / "tests" / "fixtures"
+GENERATED_AT = datetime(2026, 11, 29, 14, 30, tzinfo=timezone.utc)
+
+
+def text_of(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True).stdout.decode()
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def sample() -> dict:
+    from texreport.sample import sample_json
+
+    return json.loads(sample_json())
+
+
+def variants(count: int) -> list[dict]:
+    """``count`` different reports: 3–10 questions, zh and en, shifted scores, the fixtures."""
+    base = sample()
+    fixtures = [json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+                for name in ("envelope.json", "full_extensions_en.json", "unanswered_and_missing_refs.json")]
+    out = []
+    for i in range(count):
+        if i % 10 == 9:
+            doc = json.loads(json.dumps(fixtures[(i // 10) % len(fixtures)]))
+        else:
+            doc = json.loads(json.dumps(base))
+        report = doc.get("data", doc) if "code" in doc else doc
+        report["sessionId"] = f"bench{i:03d}"
+        questions = 3 + i % 8
+        if len(report.get("questionDetails", [])) > questions:
+            details = report["questionDetails"][:questions]
+            report["questionDetails"] = details
+            keep = {d["questionIndex"] for d in details}
+            report["referenceAnswers"] = [r for r in report.get("referenceAnswers", []) if r["questionIndex"] in keep]
+        for detail in report.get("questionDetails", []):
+            if isinstance(detail.get("score"), (int, float)):
+                detail["score"] = max(0, min(100, detail["score"] + (i * 7) % 21 - 10))
+        out.append(doc)
+    return out
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    xetex = subprocess.run(["xelatex", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    load = os.getloadavg()
+    return (f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+            f"{xetex}; load average at start {load[0]:.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="repetitions per single-report row (median)")
+    parser.add_argument("--batch", type=int, default=50, help="reports in the batch row")
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+
+    from texreport.pipeline import RenderOptions, prepare, render, write_source
+    from texreport.workers import WorkerPool
+
+    work = Path(tempfile.mkdtemp(prefix="texreport-bench-"))
+    rows: list[tuple[str, str, str, str]] = []
+    texts: dict[str, str] = {}
+    print(f"machine: {machine()}", flush=True)
+    try:
+        doc = sample()
+        source = work / "sample.json"
+        source.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+        # ---- cold texreport render, whole process
+        cold_times = []
+        for run in range(args.runs):
+            out = work / f"cold{run}.pdf"
+            cold_times.append(timed(lambda: subprocess.run(
+                [str(BIN / "texreport"), "render", str(source), "-o", str(out)], check=True, capture_output=True)))
+        cold_pdf = work / "cold0.pdf"
+        cold = median(cold_times)
+
+        # ---- naive latexmk baseline of the same .tex
+        job = prepare(doc, options=RenderOptions(generated_at=GENERATED_AT))
+        latexmk_times, passes = [], 0
+        for run in range(args.runs):
+            folder = work / f"latexmk{run}"
+            write_source(job, folder)
+            started = time.perf_counter()
+            done = subprocess.run(["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                                  cwd=folder, capture_output=True, text=True)
+            latexmk_times.append(time.perf_counter() - started)
+            passes = (done.stdout + done.stderr).count("Running 'xelatex")
+        latexmk = median(latexmk_times)
+        # Two passes as a naive build would do for "page X of Y" (lastpage/hyperref): latexmk -g forces a rerun.
+        two_pass_times = []
+        for run in range(args.runs):
+            folder = work / f"latexmk{run}"
+            started = time.perf_counter()
+            subprocess.run(["latexmk", "-xelatex", "-g", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                           cwd=folder, capture_output=True)
+            two_pass_times.append(time.perf_counter() - started + latexmk_times[run])
+        two_pass = median(two_pass_times)
+        texts["latexmk"] = text_of(work / "latexmk0" / "report.pdf")
+
+        # ---- cold in-process compile (no Python start-up) and warm worker, same document
+        options = RenderOptions(generated_at=GENERATED_AT)
+        in_process = median([timed(lambda: render(doc, options=options)) for _ in range(args.runs)])
+        (work / "cold-fixed.pdf").write_bytes(render(doc, options=options))
+        texts["cold"] = text_of(work / "cold-fixed.pdf")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        warm_times = []
+        with WorkerPool(spares=1) as pool:
+            pool.warm_up(job.fixed)
+            for _ in range(args.runs):
+                time.sleep(2.5)  # a spare is ready, as between two clicks
+                warm_times.append(timed(lambda: (work / "warm.pdf").write_bytes(pool.compile(job.fixed, job.document))))
+        worker_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        texts["warm"] = text_of(work / "warm.pdf")
+        warm = median(warm_times)
+
+        # ---- server rows
+        server_first, server_cached, server_note = server_rows(work, doc, args.runs)
+
+        # ---- batch
+        batch_in = work / "batch-in"
+        batch_in.mkdir()
+        for i, variant in enumerate(variants(args.batch)):
+            (batch_in / f"r{i:03d}.json").write_text(json.dumps(variant, ensure_ascii=False), encoding="utf-8")
+        (batch_in / "r000.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        batch_out = work / "batch-out"
+        batch_seconds = timed(lambda: subprocess.run(
+            [str(BIN / "texreport"), "batch", str(batch_in), "-o", str(batch_out), "-j", str(args.jobs)],
+            check=True, capture_output=True))
+        produced = len(list(batch_out.glob("*.pdf")))
+        rate = produced / batch_seconds
+
+        # ---- long Chinese paragraph
+        long_rows = long_paragraph_rows(doc, work)
+
+        # ---- same text from every path (the footer's time differs only for the CLI run: compare without it)
+        same = len({t for t in texts.values()}) == 1
+        size_kb = cold_pdf.stat().st_size / 1024
+
+        rows += [
+            ("cold `texreport render`, 10-question zh (whole process)", f"{cold:.2f} s", "≤ 1.5 s",
+             f"{latexmk / cold:.1f}× vs latexmk ({passes} pass), {two_pass / cold:.1f}× vs two-pass"),
+            ("  latexmk -xelatex, same .tex (naive build)", f"{latexmk:.2f} s", "", f"{passes} xelatex pass(es)"),
+            ("  latexmk, two passes (page X of Y the usual way)", f"{two_pass:.2f} s", "", ""),
+            ("  cold render() in-process (no Python start-up)", f"{in_process:.2f} s", "", ""),
+            ("warm worker compile (spare ready)", f"{warm:.2f} s", "", f"{in_process / warm:.1f}× vs cold in-process"),
+            ("first export after GET /report (server, warm)", server_first, "≤ 0.7 s", server_note),
+            ("repeated export (cached)", server_cached, "≤ 20 ms", ""),
+            (f"`texreport batch` of {args.batch} varied reports, -j {args.jobs}", f"{rate:.2f} reports/s", "≥ 2.5/s",
+             f"{produced} PDFs in {batch_seconds:.1f} s"),
+            ("peak memory of one render worker", f"{worker_rss_mb:.0f} MB", "≤ 300 MB", "ru_maxrss of reaped workers"),
+            ("PDF size, 10-question report", f"{size_kb:.0f} KB", "≤ 300 KB", "fonts subset"),
+        ] + long_rows + [
+            ("same PDF text: cold, warm, latexmk", "yes" if same else "NO", "", ""),
+        ]
+        width = max(len(r[0]) for r in rows)
+        print(f"{'measure'.ljust(width)}  {'median':>14}  {'target':>9}  note")
+        for name, value, target, note in rows:
+            print(f"{name.ljust(width)}  {value:>14}  {target:>9}  {note}")
+        print(f"runs per row: {args.runs}; raw cold: {[round(t, 2) for t in cold_times]}; "
+              f"raw warm: {[round(t, 2) for t in warm_times]}")
+        return 0 if same else 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def server_rows(work: Path, doc: dict, runs: int) -> tuple[str, str, str]:
+    try:
+        from fastapi.testclient import TestClient
+
+        from texreport.http import Settings, create_app
+    except ImportError as error:
+        return "skipped", "skipped", f"texreport.http not importable ({error.name})"
+    from texreport.pipeline import RenderOptions, render
+    from texreport.workers import shared_pool
+
+    def warm_renderer(report, *, lang, generated_at):
+        return render(report, options=RenderOptions(lang=lang, generated_at=generated_at, warm=True))
+
+    settings = Settings(db_url=f"sqlite:///{work / 'bench.db'}", probe_on_startup=False)
+    first, cached = [], []
+    with TestClient(create_app(settings, renderer=warm_renderer)) as client:
+        report = doc.get("data", doc)
+        for run in range(runs):
+            session = json.loads(json.dumps(report))
+            session["sessionId"] = f"server{run:03d}"
+            assert client.post("/api/interview/sessions", content=json.dumps(session)).status_code < 300
+            assert client.get(f"/api/interview/sessions/{session['sessionId']}/report").status_code == 200
+            time.sleep(2.5)  # the spare worker has loaded its preamble, as after a page view
+            url = f"/api/interview/sessions/{session['sessionId']}/export"
+            started = time.perf_counter()
+            response = client.get(url)
+            first.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.text
+            started = time.perf_counter()
+            assert client.get(url).status_code == 200
+            cached.append(time.perf_counter() - started)
+    shared_pool().close()
+    return (f"{median(first):.2f} s", f"{median(cached) * 1000:.1f} ms",
+            "in-process app (TestClient), renderer=RenderOptions(warm=True)")
+
+
+def long_paragraph_rows(doc: dict, work: Path) -> list[tuple[str, str, str, str]]:
+    from texreport.pipeline import RenderOptions, render
+
+    sentence = "我们在高并发场景下使用分布式锁来保证库存扣减的一致性，并通过消息队列削峰填谷。"
+    rows = []
+    timings = {}
+    for label, answer in (("one 20,000-char paragraph", sentence * (20000 // len(sentence))),
+                          ("same text, paragraph per 2,000 chars",
+                           "\n\n".join([sentence * (2000 // len(sentence))] * 10))):
+        variant = json.loads(json.dumps(doc))
+        report = variant.get("data", variant)
+        report["questionDetails"] = report["questionDetails"][:1]
+        report["questionDetails"][0]["answer"] = answer
+        keep = {report["questionDetails"][0]["questionIndex"]}
+        report["referenceAnswers"] = [r for r in report["referenceAnswers"] if r["questionIndex"] in keep]
+        timings[label] = median([timed(lambda: render(variant, options=RenderOptions(generated_at=GENERATED_AT)))
+                                 for _ in range(3)])
+        rows.append((f"long answer: {label} (render in-process)", f"{timings[label]:.2f} s", "", ""))
+    return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main())

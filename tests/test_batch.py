@@ -1,0 +1,161 @@
+"""texreport batch: inputs, names, shards, failures, summary, and a clean stop on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from texreport.batch import BatchItem, expand_inputs, parse_shard, plan_batch
+from texreport.cli import cli
+from texreport.errors import InputError
+
+from pdfcheck import pdf_text
+
+
+def small(document, session_id: str, questions: int = 1):
+    data = json.loads(json.dumps(document))
+    data["sessionId"] = session_id
+    details = data["questionDetails"][:questions]
+    data["questionDetails"] = details
+    keep = {d["questionIndex"] for d in details}
+    data["referenceAnswers"] = [r for r in data["referenceAnswers"] if r["questionIndex"] in keep]
+    return data
+
+
+def write(folder: Path, name: str, data) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_inputs_files_folders_globs_sorted_unique(tmp_path):
+    a = write(tmp_path / "x", "a.json", {})
+    b = write(tmp_path / "x", "b.json", {})
+    c = write(tmp_path / "y", "c.json", {})
+    write(tmp_path / "y", "notes.txt", "no")
+    found = expand_inputs([str(tmp_path / "x"), str(a), str(tmp_path / "y" / "*.json")])
+    assert found == [a, b, c]
+    with pytest.raises(InputError):
+        expand_inputs([str(tmp_path / "missing-*.json")])
+
+
+def test_names_follow_the_export_endpoint_and_never_collide(tmp_path):
+    paths = [
+        write(tmp_path, "1.json", {"sessionId": "abc123"}),
+        write(tmp_path, "2.json", {"code": 200, "data": {"sessionId": "env456"}}),
+        write(tmp_path, "3.json", {"sessionId": "../../etc/passwd"}),   # unsafe: stem
+        write(tmp_path, "4.json", {"sessionId": "dup"}),                # shared: both stems
+        write(tmp_path, "5.json", {"sessionId": "dup"}),
+        write(tmp_path, "6.json", "{broken"),                           # unreadable: stem
+        write(tmp_path / "sub", "3.json", {"sessionId": "../x"}),       # stem "3" twice
+    ]
+    names = {item.source: item.output_name for item in plan_batch(paths)}
+    assert names[paths[0]] == "模拟面试报告_abc123.pdf"
+    assert names[paths[1]] == "模拟面试报告_env456.pdf"
+    assert names[paths[2]] == "3.pdf"
+    assert (names[paths[3]], names[paths[4]]) == ("4.pdf", "5.pdf")
+    assert names[paths[5]] == "6.pdf"
+    assert names[paths[6]] == "3-2.pdf"
+    assert len(set(names.values())) == len(paths)
+
+
+def test_shards_are_disjoint_complete_and_deterministic(tmp_path):
+    paths = [write(tmp_path, f"{i:02}.json", {"sessionId": f"s{i}"}) for i in range(11)]
+    shards = [plan_batch(paths, shard=(i, 3)) for i in (1, 2, 3)]
+    everything = [item for shard in shards for item in shard]
+    assert sorted(everything, key=lambda it: str(it.source)) == plan_batch(paths)
+    assert len({item.source for item in everything}) == 11
+    assert plan_batch(list(reversed(paths)), shard=(2, 3)) == shards[1]
+    # Names are decided over all inputs, so a shard names its items as the full run would.
+    full = {item.source: item.output_name for item in plan_batch(paths)}
+    assert all(full[item.source] == item.output_name for item in shards[1])
+
+
+@pytest.mark.parametrize("text", ["0/3", "4/3", "3", "a/b", "1/0"])
+def test_bad_shard_is_refused(text):
+    with pytest.raises(ValueError):
+        parse_shard(text)
+    result = CliRunner().invoke(cli, ["batch", "x.json", "-o", "out", "--shard", text])
+    assert result.exit_code == 2
+
+
+def test_batch_renders_all_good_reports_and_reports_failures(tmp_path, document):
+    inputs = tmp_path / "in"
+    write(inputs, "a.json", small(document, "batchA"))
+    write(inputs, "b.json", small(document, "batchB", questions=2))
+    write(inputs, "bad.json", {"sessionId": "nope"})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["batch", str(inputs), "-o", str(out), "-j", "2", "--lang", "en"])
+    assert result.exit_code == 1, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["模拟面试报告_batchA.pdf", "模拟面试报告_batchB.pdf"]
+    assert "Page 1" in pdf_text(out / "模拟面试报告_batchA.pdf")   # --lang en applied
+    assert "failed: " in result.output and "bad.json" in result.output
+    assert "done: 2, failed: 1" in result.output
+
+
+def test_batch_exit_0_when_all_succeed(tmp_path, document):
+    source = write(tmp_path / "in", "a.json", small(document, "allgood"))
+    result = CliRunner().invoke(cli, ["batch", str(source), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "done: 1, failed: 0" in result.output
+
+
+def _xelatex_under(folder: Path) -> list[int]:
+    """xelatex/xdvipdfmx processes whose working folder is below ``folder``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+            name = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if name in ("xelatex", "xdvipdfmx", "xetex") and cwd.startswith(str(folder)):
+            found.append(int(entry.name))
+    return found
+
+
+def test_ctrl_c_stops_cleanly(tmp_path, document):
+    inputs = tmp_path / "in"
+    for i in range(12):
+        write(inputs, f"r{i:02}.json", small(document, f"int{i:02}", questions=3))
+    out = tmp_path / "out"
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(private_tmp)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from texreport.cli import main; main()", "batch", str(inputs), "-o", str(out), "-j", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _xelatex_under(private_tmp) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _xelatex_under(private_tmp), "no worker started"
+        time.sleep(1.0)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr.decode()
+    assert b"interrupted" in stderr
+    time.sleep(0.2)
+    assert _xelatex_under(private_tmp) == []
+    assert list(private_tmp.iterdir()) == []          # worker folders removed
+    written = list(out.iterdir()) if out.exists() else []
+    assert len(written) < 12
+    for path in written:                              # only complete PDFs under final names
+        assert path.suffix == ".pdf" and not path.name.startswith(".")
+        data = path.read_bytes()
+        assert data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]
