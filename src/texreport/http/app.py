@@ -109,6 +109,7 @@ class Settings:
     probe_on_startup: bool = True           # start the /readyz CJK compile when the app starts
     readiness_wait: float = 20.0            # how long /readyz may wait for a running probe
     disconnect_poll: float = 0.5            # seconds between "is the client still there?" checks
+    warm_workers: bool = True               # keep xelatex workers with the preamble loaded (~270 MB each)
 
     def compiles(self) -> int:
         return self.max_compiles or os.cpu_count() or 1
@@ -117,12 +118,13 @@ class Settings:
         return self.max_queue if self.max_queue is not None else 4 * self.compiles()
 
 
-def _pipeline_renderer(timeout: float) -> Renderer:
+def _pipeline_renderer(timeout: float, *, warm: bool) -> Renderer:
     def render(report: Report, *, lang: str | None, generated_at: datetime | None) -> bytes:
         from ..compiler import CompileLimits
         from ..pipeline import RenderOptions, render as render_pdf
 
-        options = RenderOptions(lang=lang, generated_at=generated_at, limits=CompileLimits(timeout=timeout))
+        options = RenderOptions(lang=lang, generated_at=generated_at, limits=CompileLimits(timeout=timeout),
+                                warm=warm)
         return render_pdf(report, options=options)
 
     return render
@@ -372,7 +374,7 @@ def create_app(
     text no font can draw and runs before a document is accepted.
     """
     settings = settings or Settings()
-    render = renderer or _pipeline_renderer(settings.compile_timeout)
+    render = renderer or _pipeline_renderer(settings.compile_timeout, warm=settings.warm_workers)
     check = checker or _pipeline_checker
     real_renderer = renderer is None
     version = content_version()
@@ -406,6 +408,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        use_workers = real_renderer and settings.warm_workers
+        if use_workers:
+            from ..workers import configure_shared_pool
+
+            # One warm spare per compile slot: a burst of exports never waits for a preamble.
+            configure_shared_pool(spares=settings.compiles())
         if settings.probe_on_startup:
             start_probe()
         try:
@@ -414,6 +422,10 @@ def create_app(
             if readiness.task is not None and not readiness.task.done():
                 readiness.task.cancel()
             queue.close()
+            if use_workers:
+                from ..workers import shared_pool
+
+                shared_pool().close()
             if owned_store:
                 the_store.close()
 
