@@ -131,7 +131,7 @@ def test_compile_failure_exit_1_one_line(tmp_path, sample_file, monkeypatch):
     def broken(*args, **kwargs):
         raise CompileError("Undefined control sequence.", tex_line=42)
 
-    monkeypatch.setattr("texreport.pipeline.compile_tex", broken)
+    monkeypatch.setattr("texreport.pipeline.render", broken)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["render", str(sample_file), "-o", "x.pdf"])
     assert result.exit_code == 1

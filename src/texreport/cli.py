@@ -67,16 +67,23 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
     """Render a report to PDF."""
     from .compiler import CompileLimits
     from .naming import export_filename, is_safe_session_id
-    from .pipeline import RenderOptions, render_to_file
+    from .pipeline import RenderOptions, fixed_files, render_to_file
+    from .workers import WorkerPool
 
+    limits = CompileLimits(timeout=timeout)
     try:
-        report = _read_input(source)
-        if output is None:
-            if not is_safe_session_id(report.session_id):
-                raise InputError("cannot be used in a file name; give the output with -o", field="sessionId")
-            output = Path(export_filename(report.session_id))
-        options = RenderOptions(lang=lang, limits=CompileLimits(timeout=timeout))
-        render_to_file(report, output, options=options, keep_dir=keep)
+        with WorkerPool(spares=1, limits=limits) as pool:
+            # xelatex loads the preamble and fonts while Python reads, checks and lays out
+            # the report; a one-shot process needs no replacement worker after this job.
+            pool.warm_up(fixed_files())
+            pool.spares = 0
+            report = _read_input(source)
+            if output is None:
+                if not is_safe_session_id(report.session_id):
+                    raise InputError("cannot be used in a file name; give the output with -o", field="sessionId")
+                output = Path(export_filename(report.session_id))
+            options = RenderOptions(lang=lang, limits=limits, warm=True, pool=pool)
+            render_to_file(report, output, options=options, keep_dir=keep)
     except TexreportError as error:
         _fail(error)
     click.echo(str(output))

@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .charts import build_charts
 from .compiler import CompileLimits, compile_tex
@@ -31,6 +31,9 @@ from .fonts import default_chain, font_setup_latex
 from .models import Report, iter_text_fields, load_document
 from .templating import latex_dir, render_template
 from .view import ReportView, build_view
+
+if TYPE_CHECKING:  # workers import this module; the pool type is only an annotation here
+    from .workers import WorkerPool
 
 __all__ = ["RenderOptions", "JobSource", "prepare", "fixed_files", "render", "render_to_file", "write_source",
            "write_atomic", "check_characters", "TEX_NAME", "BODY_NAME", "PREAMBLE_NAME"]
@@ -51,7 +54,8 @@ class RenderOptions:
     lang: str | None = None                 # overrides the report's language ("zh" or "en")
     generated_at: datetime | None = None    # default: now (UTC); fixes the footer and CreationDate
     limits: CompileLimits = CompileLimits()
-    warm: bool = False                      # compile in texreport.workers.shared_pool() (same PDF text)
+    warm: bool = False                      # compile in warm xelatex workers (same PDF text)
+    pool: WorkerPool | None = None          # the workers for warm=True; None: workers.shared_pool()
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,8 @@ def render(
     if options.warm:
         from .workers import shared_pool
 
-        return shared_pool().compile(job.fixed, job.document, limits=options.limits, keep_dir=keep_dir)
+        pool = options.pool or shared_pool()
+        return pool.compile(job.fixed, job.document, limits=options.limits, keep_dir=keep_dir)
     with tempfile.TemporaryDirectory(prefix="texreport-") as folder_name:
         folder = Path(folder_name)
         write_source(job, folder)
