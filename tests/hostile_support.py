@@ -96,7 +96,7 @@ _PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">')
 def word_boxes(path: Path) -> list[tuple[int, tuple[float, float, float, float], str]]:
     """(page number, (xMin, yMin, xMax, yMax), word) for every word pdftotext finds."""
     out = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(path), "-"],
-                         capture_output=True, check=True, timeout=120).stdout.decode("utf-8")
+                         capture_output=True, check=True, timeout=120).stdout.decode("utf-8", errors="replace")
     boxes = []
     for page_number, page in enumerate(out.split("<page ")[1:], start=1):
         for match in _WORD.finditer(page):

@@ -118,9 +118,38 @@ def test_over_the_limit_is_refused_naming_field_and_limit(document, name, put, s
     assert field in str(error) and f"{limit}" in str(error)
 
 
+def _lines(d, n):
+    d["questionDetails"][0]["feedback"] = "\n".join(["a"] * n)
+
+
+def test_line_limit_per_field(document):
+    _lines(document, models.MAX_TEXT_LINES)
+    load_document(document)
+    _lines(document, models.MAX_TEXT_LINES + 1)
+    with pytest.raises(LimitError) as caught:
+        load_document(document)
+    assert caught.value.field == "questionDetails.0.feedback" and caught.value.limit == models.MAX_TEXT_LINES
+    assert "lines" in str(caught.value) and str(models.MAX_TEXT_LINES) in str(caught.value)
+
+
+def test_fields_at_their_limits_render(document, tmp_path):
+    # The limits are honest: the worst shapes the limits allow compile (measured ~2-3 s).
+    from texreport.pipeline import render
+
+    from hostile_support import pdf_page_count
+
+    document["questionDetails"][0]["userAnswer"] = "多" * models.MAX_TEXT_CHARS
+    document["questionDetails"][0]["feedback"] = "\n".join(["a"] * models.MAX_TEXT_LINES)
+    width = models.MAX_TEXT_CHARS // models.MAX_TEXT_LINES - 1
+    document["questionDetails"][1]["userAnswer"] = "\n".join(["線" * width] * models.MAX_TEXT_LINES)
+    pdf = tmp_path / "limits.pdf"
+    pdf.write_bytes(render(document))
+    assert pdf_page_count(pdf) > 20
+
+
 def test_issue_examples_are_refused(document):
     document["questionDetails"][0]["userAnswer"] = "a" * 200_000
-    with pytest.raises(LimitError, match="questionDetails.0.userAnswer.*200000.*100000"):
+    with pytest.raises(LimitError, match="questionDetails.0.userAnswer.*200000.*20000"):
         load_document(document)
     _questions(document, 2000)
     with pytest.raises(LimitError, match="questionDetails.*2000.*500"):
@@ -128,13 +157,13 @@ def test_issue_examples_are_refused(document):
 
 
 def test_whole_document_text_limit(document):
-    # 12 answers of 90,000 characters: each within its field limit, the total (1.08 M) not.
+    # 30 answers of 18,000 characters: each within its field limit, the total (540,000) not.
     template = document["questionDetails"][0]
-    document["questionDetails"] = [dict(template, questionIndex=i, userAnswer="w" * 90_000) for i in range(12)]
+    document["questionDetails"] = [dict(template, questionIndex=i, userAnswer="w" * 18_000) for i in range(30)]
     with pytest.raises(LimitError) as caught:
         load_document(document)
     assert caught.value.field is None and caught.value.limit == models.MAX_TOTAL_CHARS
-    assert "1000000" in str(caught.value)
+    assert str(models.MAX_TOTAL_CHARS) in str(caught.value)
 
 
 def test_document_bytes_limit():
@@ -174,7 +203,7 @@ def test_cli_exits_2_naming_field_and_limit(tmp_path, document):
     result = subprocess.run([str(TEXREPORT), "render", str(source), "-o", str(out)], capture_output=True, timeout=120)
     assert result.returncode == 2
     message = result.stderr.decode()
-    assert "questionDetails.0.userAnswer" in message and "100000" in message
+    assert "questionDetails.0.userAnswer" in message and str(models.MAX_TEXT_CHARS) in message
     assert "Traceback" not in message and not out.exists()
 
 

@@ -55,7 +55,7 @@ dotted path and ``limit`` the number, and whose message names both):
 what                                               limit
 =================================================  =====================
 JSON text given to :func:`load_json`               :data:`MAX_DOCUMENT_BYTES` (4 MiB)
-long text: ``question``, ``userAnswer``,           :data:`MAX_TEXT_CHARS` (100,000 characters each)
+long text: ``question``, ``userAnswer``,           :data:`MAX_TEXT_CHARS` (20,000 characters each)
 ``feedback``, ``overallFeedback``,
 ``referenceAnswer``
 list entries: ``strengths``, ``improvements``,     :data:`MAX_ITEM_CHARS` (10,000 characters each)
@@ -64,13 +64,19 @@ labels: categories, names, areas, titles, URLs…    :data:`MAX_LABEL_CHARS` (1,
 ``questionDetails``, ``referenceAnswers``           :data:`MAX_QUESTIONS` (500 entries each)
 ``categoryScores``, ``improvementPlan.items``       :data:`MAX_CATEGORIES` (100 entries each)
 any other list (strengths, keyPoints, actions …)   :data:`MAX_LIST_ITEMS` (200 entries each)
-all text of the document together                  :data:`MAX_TOTAL_CHARS` (1,000,000 characters)
+lines in any one text field                        :data:`MAX_TEXT_LINES` (500 lines each)
+all text of the document together                  :data:`MAX_TOTAL_CHARS` (500,000 characters)
 =================================================  =====================
 
 The numbers leave a wide margin above real reports (a 10-question report is
-~10,000 characters) and keep one compile well inside the 60 s timeout:
-100,000 characters in one answer compile in seconds; a whole document at the
-total limit is the most the renderer promises to handle.
+~10,000 characters; an LM answer rarely exceeds 3,000) and are what the layout
+is measured to survive: the shaded panels (framed.sty) box a whole field
+before splitting it across pages, and a box taller than TeX's 16,383 pt
+("Dimension too large") fails the compile. Measured: 35,000 CJK characters or
+~1,100 lines in one answer still render; 50,000 CJK characters, 100,000 Latin
+characters or 2,000 one-character lines do not.  Each field at its limit renders
+in ~2 s; 300,000 characters of CJK answers in 11 s (2 cores), so a document at
+the total limit stays well inside the default 60 s compile timeout.
 """
 
 from __future__ import annotations
@@ -116,6 +122,7 @@ __all__ = [
     "SESSION_ID_MAX_LENGTH",
     "MAX_DOCUMENT_BYTES",
     "MAX_TEXT_CHARS",
+    "MAX_TEXT_LINES",
     "MAX_ITEM_CHARS",
     "MAX_LABEL_CHARS",
     "MAX_QUESTIONS",
@@ -131,13 +138,14 @@ SESSION_ID_MAX_LENGTH = 128
 
 #: Size limits; see the table in the module docstring.
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
-MAX_TEXT_CHARS = 100_000
+MAX_TEXT_CHARS = 20_000
+MAX_TEXT_LINES = 500
 MAX_ITEM_CHARS = 10_000
 MAX_LABEL_CHARS = 1_000
 MAX_QUESTIONS = 500
 MAX_CATEGORIES = 100
 MAX_LIST_ITEMS = 200
-MAX_TOTAL_CHARS = 1_000_000
+MAX_TOTAL_CHARS = 500_000
 
 
 class DocumentInvalid(InputError):
@@ -441,6 +449,8 @@ def _check_list_lengths(report_object: object) -> None:
             raise _too_long(name, "the list", len(value), limit, "entries")
 
 
+# Every way escape.clean_text starts a new line (U+2029 starts a paragraph: two lines).
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n|\u2028|\x85|\u2029\u2029?")
 _LONG_TEXT = frozenset({"question", "userAnswer", "feedback", "overallFeedback", "referenceAnswer"})
 _LIST_ITEM = frozenset({"strengths", "improvements", "keyPoints", "actions"})
 
@@ -520,6 +530,9 @@ def check_limits(report: Report) -> None:
         limit = _text_limit(field)
         if len(text) > limit:
             raise _too_long(field, "the text", len(text), limit, "characters")
+        lines = len(_LINE_BREAKS.findall(text)) + 1
+        if lines > MAX_TEXT_LINES:
+            raise _too_long(field, "the text", lines, MAX_TEXT_LINES, "lines")
         total += len(text)
     if total > MAX_TOTAL_CHARS:
         raise _too_long(None, "the document's text", total, MAX_TOTAL_CHARS, "characters")
