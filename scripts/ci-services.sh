@@ -56,6 +56,8 @@ _ci_services() {
     "${psql[@]}" -c "CREATE DATABASE $pg_db OWNER $pg_user" || return 1
   fi
   export TEXREPORT_TEST_PG_URL="postgresql+psycopg://$pg_user:$pg_password@127.0.0.1:$port/$pg_db"
+  # tests/test_service_faults.py restarts PostgreSQL under a running service with this.
+  export TEXREPORT_TEST_PG_RESTART="$sudo pg_ctlcluster $cluster_version main restart"
 
   # Playwright (the Python driver only). PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD keeps any
   # hook from fetching browsers; the tests pass executable_path=/usr/bin/chromium.

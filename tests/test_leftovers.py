@@ -127,10 +127,6 @@ def test_ctrl_c_of_cli_render_leaves_nothing(private_tmp, tmp_path, document):
     assert_clean(private_tmp)
     assert not output.exists()
     assert not output.parent.exists() or list(output.parent.iterdir()) == []
-    if process.returncode == 1 and b"Aborted!" in stderr:
-        # Bug in cli.main: click's standalone mode turns KeyboardInterrupt into "Aborted!" + exit 1,
-        # so main()'s own "interrupted"/130 branch never runs. Nothing is left behind either way.
-        pytest.xfail("texreport render exits 1 ('Aborted!') on Ctrl-C, not 130")
     assert process.returncode == 130, stderr
 
 

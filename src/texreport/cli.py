@@ -217,11 +217,16 @@ def serve(host: str, port: int, db: str, max_compiles: int | None, max_queue: in
 
 
 def main() -> None:
+    """Entry point: click without standalone mode, so that Ctrl-C exits 130, not "Aborted!" and 1."""
     try:
-        cli.main(prog_name="texreport", standalone_mode=True)
-    except KeyboardInterrupt:
+        code = cli.main(prog_name="texreport", standalone_mode=False)
+    except (KeyboardInterrupt, click.Abort):
         click.echo("texreport: interrupted", err=True)
         sys.exit(130)
+    except click.ClickException as error:  # usage errors: click's message, exit 2
+        error.show()
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

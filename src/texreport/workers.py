@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -42,7 +43,7 @@ from pathlib import Path
 from .compiler import CompileLimits, check_result, finish_xelatex, kill_group, start_xelatex
 from .errors import CompileError
 
-__all__ = ["Worker", "WorkerPool", "shared_pool", "configure_shared_pool", "WORKER_DRIVER", "JOB_NAME"]
+__all__ = ["remove_orphans", "Worker", "WorkerPool", "shared_pool", "configure_shared_pool", "WORKER_DRIVER", "JOB_NAME"]
 
 JOB_NAME = "body"  # the only thing ever written to a worker's pipe
 TEX_NAME = "report.tex"
@@ -66,13 +67,47 @@ def _fingerprint(fixed: Mapping[str, str], limits: CompileLimits) -> str:
     return digest.hexdigest()
 
 
+ORPHAN_PREFIX = "texreport-worker-"
+
+
+def remove_orphans(base: Path | None = None) -> list[Path]:
+    """Remove worker folders whose owning process is dead (a server killed with SIGKILL).
+
+    Only folders of this user, named ``texreport-worker-<pid>-…`` with a pid that no
+    longer runs, are removed; returns them.
+    """
+    base = Path(base or tempfile.gettempdir())
+    removed = []
+    for folder in base.glob(f"{ORPHAN_PREFIX}*"):
+        owner = folder.name[len(ORPHAN_PREFIX):].split("-", 1)[0]
+        try:
+            if not owner.isdigit() or folder.stat().st_uid != os.getuid() or _running(int(owner)):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Worker:
     """One xelatex process waiting for its body; use :meth:`run` once, then it is spent."""
 
     def __init__(self, fixed: Mapping[str, str], *, limits: CompileLimits = CompileLimits()) -> None:
         self.fingerprint = _fingerprint(fixed, limits)
         self.started = time.monotonic()
-        self.folder = Path(tempfile.mkdtemp(prefix="texreport-worker-"))
+        # The pid in the name lets a later process remove what a killed one left (remove_orphans).
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{ORPHAN_PREFIX}{os.getpid()}-"))
         try:
             for name, content in fixed.items():
                 (self.folder / name).write_text(content, encoding="utf-8")
@@ -149,6 +184,7 @@ class WorkerPool:
         self._idle: list[Worker] = []
         self._busy: set[Worker] = set()
         self._closed = False
+        remove_orphans()
         self.jobs = 0          # counters for tests and the bench
         self.cold_starts = 0   # jobs that found no matching spare
 
