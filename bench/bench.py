@@ -137,7 +137,6 @@ def main() -> int:
         in_process = median([timed(lambda: render(doc, options=options)) for _ in range(args.runs)])
         (work / "cold-fixed.pdf").write_bytes(render(doc, options=options))
         texts["cold"] = text_of(work / "cold-fixed.pdf")
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         warm_times = []
         with WorkerPool(spares=1) as pool:
             pool.warm_up(job.fixed)

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hostile_support import xelatex_processes_in
 
-from texreport.batch import BatchItem, expand_inputs, parse_shard, plan_batch
+from texreport.batch import expand_inputs, parse_shard, plan_batch
 from texreport.cli import cli
 from texreport.errors import InputError
 
@@ -109,22 +110,6 @@ def test_batch_exit_0_when_all_succeed(tmp_path, document):
     assert "done: 1, failed: 0" in result.output
 
 
-def _xelatex_under(folder: Path) -> list[int]:
-    """xelatex/xdvipdfmx processes whose working folder is below ``folder``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cwd = os.readlink(entry / "cwd")
-            name = (entry / "comm").read_text().strip()
-        except OSError:
-            continue
-        if name in ("xelatex", "xdvipdfmx", "xetex") and cwd.startswith(str(folder)):
-            found.append(int(entry.name))
-    return found
-
-
 def test_ctrl_c_stops_cleanly(tmp_path, document):
     inputs = tmp_path / "in"
     for i in range(12):
@@ -139,9 +124,9 @@ def test_ctrl_c_stops_cleanly(tmp_path, document):
     )
     try:
         deadline = time.monotonic() + 60
-        while not _xelatex_under(private_tmp) and time.monotonic() < deadline:
+        while not xelatex_processes_in(private_tmp) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _xelatex_under(private_tmp), "no worker started"
+        assert xelatex_processes_in(private_tmp), "no worker started"
         time.sleep(1.0)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
@@ -151,7 +136,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, document):
     assert process.returncode == 130, stderr.decode()
     assert b"interrupted" in stderr
     time.sleep(0.2)
-    assert _xelatex_under(private_tmp) == []
+    assert xelatex_processes_in(private_tmp) == []
     assert list(private_tmp.iterdir()) == []          # worker folders removed
     written = list(out.iterdir()) if out.exists() else []
     assert len(written) < 12

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pytest
 from texreport.compiler import CompileLimits, compile_tex, parse_log, sandbox_environment
 from texreport.errors import CompileError, CompileTimeout, UnsupportedCharacterError
 
+from hostile_support import processes_mentioning
 from pdfcheck import FIXTURES, pdf_text
 
 LOGS = FIXTURES / "logs"
@@ -77,22 +76,6 @@ def test_endless_loop_is_killed_with_its_process_group(tmp_path):
         compile_body(tmp_path, r"\def\x{\x}\x", timeout=3)
     assert time.monotonic() - started < 15
     assert processes_mentioning(str(tmp_path)) == []
-
-
-def processes_mentioning(text: str) -> list[int]:
-    """Pids whose command line or working folder mentions ``text`` (no pgrep on minimal Debian)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            cwd = os.readlink(entry / "cwd")
-        except OSError:
-            continue
-        if text in command or cwd.startswith(text):
-            found.append(int(entry.name))
-    return found
 
 
 def test_page_flood_is_stopped(tmp_path):

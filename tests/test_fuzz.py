@@ -20,7 +20,6 @@ import json
 import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pypdf
-import pytest
 
 from pdfcheck import GENERATED_AT, pdf_pages, pdf_text, pdfinfo, render_file, squash
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
-import zlib
 from pathlib import Path
 
 import pypdf
 import pytest
 
 from texreport.errors import CompileError, InputError
-from texreport.pipeline import RenderOptions, render, render_to_file, write_atomic
+from texreport.pipeline import RenderOptions, render, write_atomic
 
 from pdfcheck import GENERATED_AT, pdf_text, render_file, squash
 

@@ -31,7 +31,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
-from hostile_support import children_of, rss_kib, xelatex_processes_in  # noqa: E402
+from hostile_support import rss_kib, xelatex_processes_in  # noqa: E402
 
 TEXREPORT = Path(sys.executable).parent / "texreport"
 LOAD_SECONDS = float(os.environ.get("TEXREPORT_LOAD_SECONDS", "20"))

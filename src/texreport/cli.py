@@ -6,7 +6,6 @@ Exit codes: 0 success, 1 render failure (TeX error, timeout, missing tool),
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
