@@ -22,7 +22,8 @@ _ci_services() {
   if [[ $(id -u) != 0 ]]; then sudo="sudo"; fi
 
   local missing=()
-  for p in postgresql chromium curl; do
+  # libatomic1: the node binary inside the playwright wheel needs it (missing on a minimal Debian).
+  for p in postgresql chromium curl libatomic1; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if ((${#missing[@]})); then
