@@ -247,3 +247,29 @@ def test_postgres_restart_fails_cleanly_and_recovers(tmp_path, report_document):
             assert response.status_code == 200 and response.content.startswith(b"%PDF-")
     finally:
         server.stop()
+
+
+def test_client_disconnect_mid_compile_leaves_nothing_behind(tmp_path, report_document):
+    """A client that hangs up mid-export: the compile ends (bounded), fills the cache, leaves nothing."""
+    server = Server(tmp_path, f"sqlite:///{tmp_path / 'gone.db'}").start()
+    session_id = f"gone{uuid.uuid4().hex[:10]}"
+    try:
+        with httpx.Client(base_url=server.base, timeout=120) as client:
+            _create(client, report_document, session_id)
+        host, port = server.base.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            raw.sendall(f"GET /api/interview/sessions/{session_id}/export HTTP/1.1\r\n"
+                        f"Host: {host}\r\nConnection: close\r\n\r\n".encode())
+            time.sleep(0.3)  # the export is accepted and its compile starts; then the client is gone
+        with httpx.Client(base_url=server.base, timeout=120) as client:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:  # the abandoned compile fills the cache
+                response = client.get(f"/api/interview/sessions/{session_id}/export")
+                if response.status_code == 200:
+                    break
+                time.sleep(0.5)
+            assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    finally:
+        server.stop()
+    assert _stray_compiles(server) == []
+    assert sorted(p.name for p in server.tmp.iterdir() if p.name.startswith("texreport-")) == []
