@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -144,3 +145,75 @@ def test_ctrl_c_stops_cleanly(tmp_path, document):
         assert path.suffix == ".pdf" and not path.name.startswith(".")
         data = path.read_bytes()
         assert data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]
+
+
+# ---------------------------------------------------------------- several reports in one xelatex run
+
+
+def _grouped_inputs(tmp_path: Path, document) -> list[Path]:
+    variants = [
+        small(document, "groupzh01", questions=2),
+        dict(small(document, "groupen02", questions=3), language="en"),
+        small(document, "groupzh03", questions=6),   # code blocks, several pages
+        small(document, "groupzh04", questions=1),
+        small(document, "groupzh05", questions=4),
+    ]
+    return [write(tmp_path / "in", f"{index}.json", data) for index, data in enumerate(variants)]
+
+
+def test_grouped_batch_gives_each_report_the_pdf_a_single_render_gives(tmp_path, document):
+    import pypdf
+
+    from pdfcheck import GENERATED_AT, pdf_pages, pdfinfo, render_file, squash
+    from texreport.batch import run_batch
+
+    sources = _grouped_inputs(tmp_path, document)
+    items = plan_batch(sources)
+    summary = run_batch(items, tmp_path / "out", jobs=2, group=3)   # groups of 3 and 2
+    assert summary.done == len(sources) and summary.failed == ()
+    for item in items:
+        grouped = tmp_path / "out" / item.output_name
+        alone = render_file(json.loads(item.source.read_text(encoding="utf-8")), tmp_path / "alone.pdf",
+                            generated_at=GENERATED_AT)
+        pages, alone_pages = pdf_pages(grouped), pdf_pages(alone)
+        assert len(pages) == len(alone_pages)
+        # The cover and footer carry the generation time, which differs between the two runs.
+        strip = lambda text: squash(re.sub(r"(生成时间|Generated):[^\n]*", "", text))  # noqa: E731
+        assert [strip(p) for p in pages] == [strip(p) for p in alone_pages]
+        total = len(pages)
+        for number, text in enumerate(pages, start=1):
+            flat = squash(text)
+            assert f"第{number}页/共{total}页" in flat or f"Page{number}of{total}" in flat
+        assert pdfinfo(grouped)["Title"] == pdfinfo(alone)["Title"]
+        outline = pypdf.PdfReader(grouped).outline
+        assert len(outline) == len(pypdf.PdfReader(alone).outline)
+
+
+def test_a_failing_group_falls_back_to_one_compile_per_report(tmp_path, document, monkeypatch):
+    import texreport.batch as batch
+    from texreport.errors import CompileError
+    from texreport.workers import WorkerPool
+
+    sources = _grouped_inputs(tmp_path, document)[:3]
+    sources.append(write(tmp_path / "in", "9-broken.json", "{not json"))
+    items = plan_batch(sources)
+
+    def group_fails(*args, **kwargs):
+        raise CompileError("Undefined control sequence.", tex_line=7)
+
+    real_compile = WorkerPool.compile
+
+    def second_report_fails(self, fixed, document_files, **kwargs):
+        if "groupen02" in document_files["body.tex"]:
+            raise CompileError("TeX capacity exceeded", tex_line=3)
+        return real_compile(self, fixed, document_files, **kwargs)
+
+    monkeypatch.setattr(batch, "_compile_together", group_fails)
+    monkeypatch.setattr(WorkerPool, "compile", second_report_fails)
+    summary = batch.run_batch(items, tmp_path / "out", jobs=2, group=4)
+    failed = {r.item.source.name: r.error for r in summary.failed}
+    assert set(failed) == {"1.json", "9-broken.json"}
+    assert "TeX capacity exceeded" in failed["1.json"] and "line 1" in failed["9-broken.json"]
+    assert summary.done == 2
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        i.output_name for i in items if i.source.name in ("0.json", "2.json"))

@@ -8,6 +8,7 @@ text, and the charts print ``\\TRcategory{<position>}`` as tick labels.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .escape import LatexMarkup
@@ -42,8 +43,14 @@ def _number(value: float | int) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
-def build_charts(view: ReportView) -> ChartData:
-    """CSV files for the category bar chart, the radar chart and the per-question chart."""
+def build_charts(view: ReportView, *, prefix: str = "") -> ChartData:
+    """CSV files for the category bar chart, the radar chart and the per-question chart.
+
+    ``prefix`` (letters, digits, dashes; the program's own) keeps several reports'
+    files apart in one job folder.
+    """
+    if not re.fullmatch(r"[a-z0-9-]*", prefix):
+        raise ValueError("a chart file prefix is letters, digits and dashes")
     files: dict[str, str] = {}
     category_bars: dict[str, str] = {}
     question_bars: dict[str, str] = {}
@@ -51,12 +58,12 @@ def build_charts(view: ReportView) -> ChartData:
         # One file per colour band: pgfplots colours a whole \addplot, so each band is a plot.
         rows = [(c.position, c.score, c.question_count) for c in view.categories if c.band == band]
         # File names are the program's own (letters, digits, dashes): safe to print as LaTeX.
-        name = LatexMarkup(f"categories-{band}.csv" if rows else "")
+        name = LatexMarkup(f"{prefix}categories-{band}.csv" if rows else "")
         if rows:
             files[name] = _csv(("position", "score", "questions"), rows)
         category_bars[band] = name
         qrows = [(q.number, q.score) for q in view.questions if q.band == band]
-        qname = LatexMarkup(f"questions-{band}.csv" if qrows else "")
+        qname = LatexMarkup(f"{prefix}questions-{band}.csv" if qrows else "")
         if qrows:
             files[qname] = _csv(("number", "score"), qrows)
         question_bars[band] = qname
@@ -66,7 +73,7 @@ def build_charts(view: ReportView) -> ChartData:
         step = 360 / count
         rows_radar: list[tuple[float | int, ...]] = [(c.position * step, c.score) for c in view.categories]
         rows_radar.append((360.0, view.categories[0].score))  # close the polygon
-        radar = LatexMarkup("radar.csv")
+        radar = LatexMarkup(f"{prefix}radar.csv")
         files[radar] = _csv(("angle", "score"), rows_radar)
     return ChartData(files=files, category_bars=category_bars, question_bars=question_bars,
                      radar=radar, category_count=count, question_count=len(view.questions))

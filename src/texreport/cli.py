@@ -138,13 +138,16 @@ def tex(source: str, folder: Path, lang: str | None) -> None:
 @click.option("-o", "--output", "folder", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for the PDFs (named like the export endpoint's files).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Reports compiled at once (warm xelatex workers).")
+              help="xelatex runs at once.")
+@click.option("--group", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Reports typeset in one xelatex run (the preamble loads once for them); 1: one run each.")
 @click.option("--shard", default="1/1", show_default=True, metavar="I/N",
               help="Render only this machine's share: every N-th report of the sorted inputs, from the I-th.")
 @lang_option
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds before one report's xelatex is stopped.")
-def batch(inputs: tuple[str, ...], folder: Path, jobs: int, shard: str, lang: str | None, timeout: float) -> None:
+def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: str, lang: str | None,
+          timeout: float) -> None:
     """Render many reports (files, folders, globs) into a folder; exit 1 if any failed."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
@@ -174,7 +177,7 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, shard: str, lang: st
             progress.update(task, advance=1, rate=f"{rate:.2f}")
 
         try:
-            summary = run_batch(items, folder, jobs=jobs, lang=lang, timeout=timeout, on_result=advance)
+            summary = run_batch(items, folder, jobs=jobs, lang=lang, timeout=timeout, on_result=advance, group=group)
         except KeyboardInterrupt:
             # run_batch has killed every xelatex; click would turn this into "Aborted!" and exit 1.
             progress.stop()

@@ -20,13 +20,15 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CompileError, CompileTimeout, ToolMissingError, UnsupportedCharacterError
 
 __all__ = ["CompileLimits", "CompileResult", "compile_tex", "sandbox_environment", "parse_log", "LogProblem",
-           "start_xelatex", "finish_xelatex", "check_result", "kill_group", "xelatex_command"]
+           "start_xelatex", "finish_xelatex", "check_result", "check_log", "kill_group", "xelatex_command",
+           "compile_xdv", "xdv_to_pdf"]
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -116,12 +118,12 @@ def _limit_child(limits: CompileLimits):
     return apply
 
 
-def xelatex_command(tex_name: str) -> list[str]:
+def xelatex_command(tex_name: str, *, make_pdf: bool = True) -> list[str]:
     exe = shutil.which("xelatex")
     if exe is None:
         raise ToolMissingError("xelatex not found: install TeX Live (Debian: texlive-xetex), see scripts/install.sh")
     return [exe, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
-            "-file-line-error", tex_name]
+            "-file-line-error", *([] if make_pdf else ["-no-pdf"]), tex_name]
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:
@@ -133,15 +135,21 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
-def start_xelatex(folder: Path, tex_name: str, *, limits: CompileLimits, stdin: int) -> subprocess.Popen[bytes]:
+def start_xelatex(
+    folder: Path, tex_name: str, *, limits: CompileLimits, stdin: int, make_pdf: bool = True
+) -> subprocess.Popen[bytes]:
     """Start one sandboxed xelatex in ``folder`` (its own process group, rlimits, sandbox env).
 
     ``stdin`` is ``subprocess.DEVNULL`` for a cold compile; a warm worker passes
     ``subprocess.PIPE`` and writes only the job's file name to it. Everything else
     is identical, so a worker is sandboxed exactly like a cold compile.
     """
+    return _start_sandboxed(xelatex_command(tex_name, make_pdf=make_pdf), folder, limits=limits, stdin=stdin)
+
+
+def _start_sandboxed(command: list[str], folder: Path, *, limits: CompileLimits, stdin: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        xelatex_command(tex_name),
+        command,
         cwd=folder,
         env=sandbox_environment(),
         stdin=stdin,
@@ -177,6 +185,15 @@ def finish_xelatex(
 
 def check_result(folder: Path, tex_name: str, returncode: int, terminal: bytes, seconds: float) -> CompileResult:
     """Judge a finished run: a clean log and a complete PDF, or the matching RenderError."""
+    log = check_log(folder, tex_name, returncode, terminal)
+    pdf = folder / f"{Path(tex_name).stem}.pdf"
+    if not _complete_pdf(pdf):
+        raise CompileError("xelatex produced no complete PDF", log_excerpt=terminal.decode("utf-8", "replace")[-2000:])
+    return CompileResult(pdf=pdf, log=log, seconds=seconds)
+
+
+def check_log(folder: Path, tex_name: str, returncode: int, terminal: bytes) -> str:
+    """Raise the RenderError a finished run's log or exit status shows; return the clean log."""
     stem = Path(tex_name).stem
     log_path = folder / f"{stem}.log"
     log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
@@ -194,10 +211,7 @@ def check_result(folder: Path, tex_name: str, returncode: int, terminal: bytes, 
         else:
             reason = f"exit status {returncode}"
         raise CompileError(f"xelatex stopped ({reason})", log_excerpt=output[-2000:])
-    pdf = folder / f"{stem}.pdf"
-    if not _complete_pdf(pdf):
-        raise CompileError("xelatex produced no complete PDF", log_excerpt=output[-2000:])
-    return CompileResult(pdf=pdf, log=log, seconds=seconds)
+    return log
 
 
 def compile_tex(folder: Path, tex_name: str = "report.tex", *, limits: CompileLimits = CompileLimits()) -> CompileResult:
@@ -208,6 +222,44 @@ def compile_tex(folder: Path, tex_name: str = "report.tex", *, limits: CompileLi
     terminal = finish_xelatex(process, timeout=limits.timeout)
     assert process.returncode is not None
     return check_result(folder, tex_name, process.returncode, terminal, time.monotonic() - started)
+
+
+def compile_xdv(folder: Path, tex_name: str, *, limits: CompileLimits = CompileLimits(),
+                on_start: Callable[[subprocess.Popen[bytes]], None] | None = None) -> str:
+    """One sandboxed ``xelatex -no-pdf`` pass: leaves ``<stem>.xdv`` in ``folder``; returns the log.
+
+    ``on_start`` receives the process (a caller that must be able to kill it from
+    another thread registers it there).
+    """
+    process = start_xelatex(folder, tex_name, limits=limits, stdin=subprocess.DEVNULL, make_pdf=False)
+    if on_start is not None:
+        on_start(process)
+    terminal = finish_xelatex(process, timeout=limits.timeout)
+    assert process.returncode is not None
+    log = check_log(folder, tex_name, process.returncode, terminal)
+    if not (folder / f"{Path(tex_name).stem}.xdv").is_file():
+        raise CompileError("xelatex produced no XDV output")
+    return log
+
+
+def xdv_to_pdf(folder: Path, xdv_name: str, pages: tuple[int, int], pdf_name: str, *,
+               limits: CompileLimits = CompileLimits()) -> Path:
+    """Convert physical pages ``pages`` (first, last; 1-based) of an XDV file into ``pdf_name``.
+
+    Runs xdvipdfmx as xelatex itself does (``-E``: embed fonts), sandboxed the same way.
+    """
+    exe = shutil.which("xdvipdfmx")
+    if exe is None:
+        raise ToolMissingError("xdvipdfmx not found: install TeX Live (Debian: texlive-xetex)")
+    first, last = pages
+    command = [exe, "-q", "-E", "-s", f"{first}-{last}", "-o", pdf_name, xdv_name]
+    process = _start_sandboxed(command, folder, limits=limits, stdin=subprocess.DEVNULL)
+    terminal = finish_xelatex(process, timeout=limits.timeout)
+    pdf = folder / pdf_name
+    if process.returncode != 0 or not _complete_pdf(pdf):
+        raise CompileError("xdvipdfmx produced no complete PDF",
+                           log_excerpt=terminal.decode("utf-8", "replace")[-2000:])
+    return pdf
 
 
 def _complete_pdf(path: Path) -> bool:

@@ -240,7 +240,12 @@ def escape_line(text: str) -> LatexMarkup:
 class CodeFiles:
     """Code blocks to be written as files whose names the program chooses (``code-001.txt`` …)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, prefix: str = "") -> None:
+        # ``prefix`` keeps several reports' files apart in one job folder (batch); the
+        # program chooses it, it is never user text.
+        if not re.fullmatch(r"[a-z0-9-]*", prefix):
+            raise ValueError("a code file prefix is letters, digits and dashes")
+        self._prefix = prefix
         self._items: list[tuple[str, str]] = []
         self._languages: dict[str, str | None] = {}
 
@@ -249,7 +254,7 @@ class CodeFiles:
 
         ``language`` is kept for callers (:meth:`language`) but never reaches the name.
         """
-        name = f"code-{len(self._items) + 1:03d}.txt"
+        name = f"{self._prefix}code-{len(self._items) + 1:03d}.txt"
         self._items.append((name, _clean_code(code)))
         self._languages[name] = language
         return name

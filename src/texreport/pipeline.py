@@ -92,14 +92,20 @@ def check_characters(report: Report) -> None:
         chain.check_text(text, field=field_path)
 
 
-def prepare(document: Report | Mapping[str, Any], *, options: RenderOptions = RenderOptions()) -> JobSource:
-    """Validate and lay out ``document``: the files of the job folder (pure apart from font lookup)."""
+def prepare(
+    document: Report | Mapping[str, Any], *, options: RenderOptions = RenderOptions(), name_prefix: str = ""
+) -> JobSource:
+    """Validate and lay out ``document``: the files of the job folder (pure apart from font lookup).
+
+    ``name_prefix`` prefixes the chart and code file names (not ``body.tex``), so that
+    several reports can share one job folder (``texreport batch``).
+    """
     report = _as_report(document)
     check_characters(report)
     generated_at = options.generated_at or datetime.now(timezone.utc)
     view = build_view(report, lang=options.lang, generated_at=generated_at)
-    charts = build_charts(view)
-    code_files = CodeFiles()
+    charts = build_charts(view, prefix=name_prefix)
+    code_files = CodeFiles(prefix=name_prefix)
     context = {f.name: getattr(view, f.name) for f in fields(view)}
     context.update(charts=charts, creation_date=_pdf_date(generated_at))
     document_files = {BODY_NAME: render_template(TEMPLATE, code_files=code_files, **context)}
