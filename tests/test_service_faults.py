@@ -216,7 +216,7 @@ def test_kill_9_mid_compile_loses_no_session_and_restart_exports(tmp_path, repor
     finally:
         restarted.stop()
     assert orphans == []
-    # The killed server's worker folders are removed by the restarted one (workers.remove_orphans).
+    # The killed server's worker folders are removed by the restarted one (jobdirs.remove_orphans).
     leftovers = sorted(p.name for p in server.tmp.iterdir() if p.name.startswith("texreport-"))
     assert leftovers == []
 

@@ -30,7 +30,6 @@ import glob
 import json
 import re
 import subprocess
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -41,6 +40,7 @@ from pathlib import Path
 
 from .compiler import CompileLimits, compile_xdv, kill_group, xdv_to_pdf
 from .errors import CompileError, InputError, TexreportError
+from .jobdirs import job_folder
 from .models import load_json
 from .naming import export_filename, is_safe_session_id
 from .pipeline import BODY_NAME, JobSource, RenderOptions, fixed_files, prepare, write_atomic
@@ -199,7 +199,7 @@ def _compile_together(jobs: Sequence[JobSource], timeout: float, running: _Runni
     fails; the caller then renders the group's reports one by one.
     """
     limits = CompileLimits(timeout=timeout * len(jobs))
-    with tempfile.TemporaryDirectory(prefix="texreport-batch-") as folder_name:
+    with job_folder("batch") as folder_name:
         folder = Path(folder_name)
         for name, content in jobs[0].fixed.items():
             (folder / name).write_text(content, encoding="utf-8")

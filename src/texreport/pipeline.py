@@ -28,6 +28,7 @@ from .charts import build_charts
 from .compiler import CompileLimits, compile_tex
 from .escape import CodeFiles, LatexMarkup
 from .fonts import default_chain, font_setup_latex
+from .jobdirs import job_folder
 from .models import Report, iter_text_fields, load_document
 from .templating import latex_dir, render_template
 from .view import ReportView, build_view
@@ -144,7 +145,7 @@ def render(
 
         pool = options.pool or shared_pool()
         return pool.compile(job.fixed, job.document, limits=options.limits, keep_dir=keep_dir)
-    with tempfile.TemporaryDirectory(prefix="texreport-") as folder_name:
+    with job_folder("job") as folder_name:
         folder = Path(folder_name)
         write_source(job, folder)
         try:

@@ -31,10 +31,8 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -42,8 +40,9 @@ from pathlib import Path
 
 from .compiler import CompileLimits, check_result, finish_xelatex, kill_group, start_xelatex
 from .errors import CompileError
+from .jobdirs import make_job_folder, remove_orphans
 
-__all__ = ["remove_orphans", "Worker", "WorkerPool", "shared_pool", "configure_shared_pool", "WORKER_DRIVER", "JOB_NAME"]
+__all__ = ["Worker", "WorkerPool", "shared_pool", "configure_shared_pool", "WORKER_DRIVER", "JOB_NAME"]
 
 JOB_NAME = "body"  # the only thing ever written to a worker's pipe
 TEX_NAME = "report.tex"
@@ -67,39 +66,6 @@ def _fingerprint(fixed: Mapping[str, str], limits: CompileLimits) -> str:
     return digest.hexdigest()
 
 
-ORPHAN_PREFIX = "texreport-worker-"
-
-
-def remove_orphans(base: Path | None = None) -> list[Path]:
-    """Remove worker folders whose owning process is dead (a server killed with SIGKILL).
-
-    Only folders of this user, named ``texreport-worker-<pid>-…`` with a pid that no
-    longer runs, are removed; returns them.
-    """
-    base = Path(base or tempfile.gettempdir())
-    removed = []
-    for folder in base.glob(f"{ORPHAN_PREFIX}*"):
-        owner = folder.name[len(ORPHAN_PREFIX):].split("-", 1)[0]
-        try:
-            if not owner.isdigit() or folder.stat().st_uid != os.getuid() or _running(int(owner)):
-                continue
-        except OSError:
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        removed.append(folder)
-    return removed
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class Worker:
     """One xelatex process waiting for its body; use :meth:`run` once, then it is spent."""
 
@@ -107,7 +73,7 @@ class Worker:
         self.fingerprint = _fingerprint(fixed, limits)
         self.started = time.monotonic()
         # The pid in the name lets a later process remove what a killed one left (remove_orphans).
-        self.folder = Path(tempfile.mkdtemp(prefix=f"{ORPHAN_PREFIX}{os.getpid()}-"))
+        self.folder = make_job_folder("worker")
         try:
             for name, content in fixed.items():
                 (self.folder / name).write_text(content, encoding="utf-8")

@@ -1,0 +1,61 @@
+"""Temporary job folders named after the process that owns them, and their sweep.
+
+Every folder texreport creates for a compile is ``texreport-<kind>-<pid>-<random>``
+in the temporary directory. A process removes its own folders whatever happens
+short of SIGKILL; :func:`remove_orphans` removes the folders of processes that no
+longer run (a server or batch killed with ``kill -9``), so they do not pile up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+__all__ = ["job_folder", "make_job_folder", "remove_orphans"]
+
+_NAME = re.compile(r"texreport-(job|worker|batch)-(\d+)-")
+
+
+def _prefix(kind: str) -> str:
+    if kind not in ("job", "worker", "batch"):
+        raise ValueError(f"unknown job folder kind {kind!r}")
+    return f"texreport-{kind}-{os.getpid()}-"
+
+
+def job_folder(kind: str) -> tempfile.TemporaryDirectory[str]:
+    """A self-removing folder for one job (``with job_folder("job") as name: …``)."""
+    return tempfile.TemporaryDirectory(prefix=_prefix(kind))
+
+
+def make_job_folder(kind: str) -> Path:
+    """A folder the caller removes itself (a warm worker's, which outlives one call)."""
+    return Path(tempfile.mkdtemp(prefix=_prefix(kind)))
+
+
+def remove_orphans(base: Path | None = None) -> list[Path]:
+    """Remove this user's job folders whose owning process is dead; returns them."""
+    base = Path(base or tempfile.gettempdir())
+    removed = []
+    for folder in base.glob("texreport-*-*-*"):
+        match = _NAME.match(folder.name)
+        try:
+            if not match or folder.stat().st_uid != os.getuid() or _running(int(match.group(2))):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
