@@ -143,3 +143,25 @@ def test_keep_copies_job_folder(tmp_path, sample_file):
     result = run(["render", str(sample_file), "-o", str(tmp_path / "k.pdf"), "--keep", str(keep)], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (keep / "report.tex").exists() and (keep / "report.log").exists()
+
+
+def test_serve_without_the_http_extra_says_what_to_install(monkeypatch):
+    import sys as system
+
+    for name in list(system.modules):
+        if name.startswith(("texreport.http", "fastapi", "uvicorn")):
+            monkeypatch.delitem(system.modules, name)
+    monkeypatch.setitem(system.modules, "fastapi", None)  # as if the extra were not installed
+    result = CliRunner().invoke(cli, ["serve", "--port", "0"])
+    assert result.exit_code == 2
+    assert "pip install 'texreport[http]'" in result.output
+
+
+def test_the_core_never_imports_the_web_stack(tmp_path, sample_file):
+    code = ("import sys, texreport.cli, texreport.pipeline, texreport.batch\n"
+            "from texreport.models import load_json\n"
+            "from texreport.pipeline import prepare\n"
+            f"prepare(load_json(open({str(sample_file)!r}, 'rb').read()))\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'uvicorn', 'sqlalchemy', 'starlette')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120).stdout
+    assert out.decode().strip() == "[]"
