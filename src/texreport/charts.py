@@ -14,9 +14,24 @@ from dataclasses import dataclass, field
 from .escape import LatexMarkup
 from .view import Band, ReportView
 
-__all__ = ["ChartData", "build_charts", "BANDS"]
+__all__ = ["ChartData", "BarChart", "build_charts", "BANDS", "MAX_BARS_PER_CHART", "MAX_RADAR_AXES",
+           "MAX_QUESTION_TICKS"]
 
 BANDS: tuple[Band, ...] = ("good", "fair", "poor")
+
+
+MAX_BARS_PER_CHART = 25   # a chart never grows taller than a page: more categories, more charts
+MAX_RADAR_AXES = 16       # beyond this a radar is unreadable; the bar charts carry the data
+MAX_QUESTION_TICKS = 25   # labelled columns in the per-question chart
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """One horizontal bar chart: categories ``offset`` … ``offset + count - 1``."""
+
+    offset: int
+    count: int
+    bars: dict[str, str]   # band → file name ("" = no bars of that band)
 
 
 @dataclass(frozen=True)
@@ -24,9 +39,10 @@ class ChartData:
     """File contents to write into the job folder, and which file each chart reads."""
 
     files: dict[str, str] = field(default_factory=dict)
-    category_bars: dict[str, str] = field(default_factory=dict)   # band → file name ("" = none)
+    category_charts: list[BarChart] = field(default_factory=list)
     question_bars: dict[str, str] = field(default_factory=dict)   # band → file name ("" = none)
-    radar: str = ""                                               # "" when fewer than 3 categories
+    question_ticks: str = ""                                      # "1,2,3" or "1,5,10,…": the labelled columns
+    radar: str = ""                                               # "" outside 3 … MAX_RADAR_AXES categories
     category_count: int = 0
     question_count: int = 0
 
@@ -52,16 +68,21 @@ def build_charts(view: ReportView, *, prefix: str = "") -> ChartData:
     if not re.fullmatch(r"[a-z0-9-]*", prefix):
         raise ValueError("a chart file prefix is letters, digits and dashes")
     files: dict[str, str] = {}
-    category_bars: dict[str, str] = {}
+    category_charts: list[BarChart] = []
     question_bars: dict[str, str] = {}
+    for chart_number, offset in enumerate(range(0, len(view.categories), MAX_BARS_PER_CHART), start=1):
+        chunk = view.categories[offset:offset + MAX_BARS_PER_CHART]
+        bars: dict[str, str] = {}
+        for band in BANDS:
+            # One file per colour band: pgfplots colours a whole \addplot, so each band is a plot.
+            rows = [(c.position - offset, c.score, c.question_count) for c in chunk if c.band == band]
+            # File names are the program's own (letters, digits, dashes): safe to print as LaTeX.
+            name = LatexMarkup(f"{prefix}categories-{chart_number}-{band}.csv" if rows else "")
+            if rows:
+                files[name] = _csv(("position", "score", "questions"), rows)
+            bars[band] = name
+        category_charts.append(BarChart(offset=offset, count=len(chunk), bars=bars))
     for band in BANDS:
-        # One file per colour band: pgfplots colours a whole \addplot, so each band is a plot.
-        rows = [(c.position, c.score, c.question_count) for c in view.categories if c.band == band]
-        # File names are the program's own (letters, digits, dashes): safe to print as LaTeX.
-        name = LatexMarkup(f"{prefix}categories-{band}.csv" if rows else "")
-        if rows:
-            files[name] = _csv(("position", "score", "questions"), rows)
-        category_bars[band] = name
         qrows = [(q.number, q.score) for q in view.questions if q.band == band]
         qname = LatexMarkup(f"{prefix}questions-{band}.csv" if qrows else "")
         if qrows:
@@ -69,11 +90,17 @@ def build_charts(view: ReportView, *, prefix: str = "") -> ChartData:
         question_bars[band] = qname
     radar = LatexMarkup("")
     count = len(view.categories)
-    if count >= 3:
+    if 3 <= count <= MAX_RADAR_AXES:
         step = 360 / count
         rows_radar: list[tuple[float | int, ...]] = [(c.position * step, c.score) for c in view.categories]
         rows_radar.append((360.0, view.categories[0].score))  # close the polygon
         radar = LatexMarkup(f"{prefix}radar.csv")
         files[radar] = _csv(("angle", "score"), rows_radar)
-    return ChartData(files=files, category_bars=category_bars, question_bars=question_bars,
-                     radar=radar, category_count=count, question_count=len(view.questions))
+    questions = len(view.questions)
+    step = max(1, -(-questions // MAX_QUESTION_TICKS))
+    if step > 1:
+        step = next(nice for nice in (2, 5, 10, 20, 25, 50, 100, 250) if nice >= step)
+    ticks = sorted({1, *range(step, questions + 1, step)}) if questions else []
+    return ChartData(files=files, category_charts=category_charts, question_bars=question_bars,
+                     question_ticks=LatexMarkup(",".join(map(str, ticks))),
+                     radar=radar, category_count=count, question_count=questions)

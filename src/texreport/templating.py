@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 
 from .escape import CodeFiles, LatexMarkup, escape_text, markdown_to_latex
+from .view import chart_label
 
 __all__ = ["latex_dir", "make_environment", "render_template", "pdf_string", "keep_edge_spaces"]
 
@@ -98,6 +99,7 @@ def make_environment(*, code_files: CodeFiles | None = None, search_path: Path |
     env.filters["e"] = lambda text: escape_text(str(text))
     env.filters["pdfstring"] = pdf_string
     env.filters["spaced"] = keep_edge_spaces
+    env.filters["chart_label"] = lambda text: escape_text(chart_label(str(text)))
     return env
 
 

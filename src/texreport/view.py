@@ -46,6 +46,8 @@ from texreport.labels import labels_for
 from texreport.models import CategoryScore, PlanEntry, QuestionDetail, Report, normalize_language
 
 __all__ = [
+    "chart_label",
+    "CHART_LABEL_CHARS",
     "Band",
     "Pair",
     "CategoryView",
@@ -564,3 +566,17 @@ def _metadata(report: Report, labels: dict[str, str], categories: list[CategoryV
         keywords=", ".join(category.name for category in categories),
         creator=f"texreport {_version()}",
     )
+
+
+CHART_LABEL_CHARS = 40
+
+
+def chart_label(name: str, limit: int = CHART_LABEL_CHARS) -> str:
+    """A category name as a chart's tick label: at most ``limit`` characters, then "…".
+
+    Charts have room for a short label only; the full name is always printed in the
+    category table, so nothing the user typed is lost.
+    """
+    name = " ".join(name.split())
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
