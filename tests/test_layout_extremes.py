@@ -67,3 +67,31 @@ def test_bar_charts_are_split_to_fit_a_page(document):
 ])
 def test_chart_labels_are_short(name, label):
     assert chart_label(name) == label
+
+
+def test_page_total_is_right_wherever_the_last_line_falls(tmp_path, document):
+    """The total is read when the document ends: sweep the last page's fill over a whole page."""
+    import json
+
+    from pdfcheck import pdf_pages
+    from texreport.batch import plan_batch, run_batch
+
+    document["questionDetails"] = document["questionDetails"][:1]
+    document["referenceAnswers"] = document["referenceAnswers"][:1]
+    sources = []
+    for lines in range(1, 49):   # one more line each time: some variant ends exactly at a page bottom
+        variant = dict(document, sessionId=f"fill{lines:02d}", improvementPlan={"items": [
+            {"area": "Java", "actions": [f"第 {i} 行" for i in range(lines)]}]})
+        path = tmp_path / "in" / f"{lines:02d}.json"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(variant, ensure_ascii=False), encoding="utf-8")
+        sources.append(path)
+    summary = run_batch(plan_batch(sources), tmp_path / "out", jobs=2, group=12)
+    assert summary.failed == ()
+    wrong = []
+    for pdf in sorted((tmp_path / "out").iterdir()):
+        pages = pdf_pages(pdf)
+        for number, text in enumerate(pages, start=1):
+            if f"第{number}页/共{len(pages)}页" not in squash(text):
+                wrong.append((pdf.name, number, len(pages)))
+    assert wrong == []
