@@ -95,3 +95,12 @@ def test_page_total_is_right_wherever_the_last_line_falls(tmp_path, document):
             if f"第{number}页/共{len(pages)}页" not in squash(text):
                 wrong.append((pdf.name, number, len(pages)))
     assert wrong == []
+
+
+def test_very_long_candidate_details_break_across_pages(tmp_path, document):
+    value = "张" * 300 + "Z" * 300 + "_".join(["tok"] * 100)  # no "-": pdftotext drops it at line ends
+    document["candidate"] = {"name": value[:1000], "targetPosition": value[:1000], "experienceLevel": value[:1000]}
+    document["interview"] = {"interviewer": value[:1000], "interviewType": value[:1000]}
+    pdf = render_file(document, tmp_path / "cover.pdf")
+    assert outside_the_page(pdf) == []
+    assert squash(value[:1000]) in squash(body_text(pdf))
