@@ -165,3 +165,12 @@ def test_the_core_never_imports_the_web_stack(tmp_path, sample_file):
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'uvicorn', 'sqlalchemy', 'starlette')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120).stdout
     assert out.decode().strip() == "[]"
+
+
+@pytest.mark.parametrize("command", [["render", "{src}", "-o", "/proc/texreport-nope/x.pdf"],
+                                     ["tex", "{src}", "-o", "/proc/texreport-nope"]])
+def test_unwritable_output_is_one_line_not_a_traceback(tmp_path, sample_file, command):
+    result = run([part.format(src=sample_file) for part in command], cwd=tmp_path)
+    assert result.returncode == 1
+    message = result.stderr.decode().strip()
+    assert len(message.splitlines()) == 1 and "/proc/texreport-nope" in message and "Traceback" not in message

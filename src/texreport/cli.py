@@ -228,6 +228,10 @@ def main() -> None:
     except click.ClickException as error:  # usage errors: click's message, exit 2
         error.show()
         sys.exit(error.exit_code)
+    except OSError as error:  # an output folder that cannot be created, a full disk …: one line, exit 1
+        where = f"{error.filename}: " if error.filename else ""
+        click.echo(f"texreport: error: {where}{error.strerror or error}", err=True)
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 
 
