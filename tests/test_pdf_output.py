@@ -131,3 +131,10 @@ def test_english_report(tmp_path, document):
         assert f"Page{number}of{total}" in squash(text)
     info = pdfinfo(pdf)
     assert "Mock Interview Report" in info["Title"]
+
+
+def test_a_report_with_nothing_in_it_says_so(tmp_path):
+    pdf = render_file({"sessionId": "empty0001", "overallScore": 0}, tmp_path / "empty.pdf")
+    flat = squash(pdf_text(pdf))
+    assert "报告中没有分类得分。" in flat and "报告中没有题目。" in flat
+    assert "第1页/共" in flat
