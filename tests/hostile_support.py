@@ -7,11 +7,13 @@ and process / file-descriptor inspection through /proc.
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import subprocess
 from pathlib import Path
+
+import pdfcheck
+from pdfcheck import squash, word_boxes  # noqa: F401  (re-exported for the hostile suites)
 
 # ------------------------------------------------------------------ alphabets
 
@@ -50,10 +52,6 @@ def visible_characters(text: str) -> str:
     return re.sub(r"\s+", "", clean_text(text))
 
 
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 # ------------------------------------------------------------------ PDF read-back
 
 A4_WIDTH, A4_HEIGHT = 595.28, 841.89
@@ -69,39 +67,17 @@ def pdf_page_count(path: Path) -> int:
 
 
 def body_text(path: Path) -> str:
-    """Text of every page above the footer band, pages joined (fields crossing a page stay contiguous).
+    """Body text in content-stream order (``-raw``), cropped just below the text area.
 
-    ``-raw`` (content-stream order) because pdftotext's default mode de-hyphenates: a
-    "pytest-" at a line end followed by "of-root" reads back as "pytestof-root".
+    ``-raw`` because pdftotext's default mode de-hyphenates: a "pytest-" at a line end
+    followed by "of-root" reads back as "pytestof-root".
     """
-    parts = []
-    for page in range(1, pdf_page_count(path) + 1):
-        out = subprocess.run(
-            ["pdftotext", "-raw", "-enc", "UTF-8", "-f", str(page), "-l", str(page),
-             "-x", "0", "-y", "0", "-W", "596", "-H", "774", str(path), "-"],
-            check=True, capture_output=True, timeout=60).stdout.decode("utf-8")
-        parts.append(out)
-    return "".join(parts).replace("\u2022", "")
+    return pdfcheck.body_text(path, raw=True, bottom=774)
 
 
 def full_text(path: Path) -> str:
     return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"],
                           check=True, capture_output=True, timeout=60).stdout.decode("utf-8")
-
-
-_WORD = re.compile(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">(.*?)</word>')
-_PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">')
-
-
-def word_boxes(path: Path) -> list[tuple[int, tuple[float, float, float, float], str]]:
-    """(page number, (xMin, yMin, xMax, yMax), word) for every word pdftotext finds."""
-    out = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(path), "-"],
-                         capture_output=True, check=True, timeout=120).stdout.decode("utf-8", errors="replace")
-    boxes = []
-    for page_number, page in enumerate(out.split("<page ")[1:], start=1):
-        for match in _WORD.finditer(page):
-            boxes.append((page_number, tuple(float(v) for v in match.groups()[:4]), html.unescape(match.group(5))))
-    return boxes
 
 
 def words_outside_margins(path: Path) -> list[tuple[int, tuple[float, ...], str]]:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -58,3 +59,34 @@ def render_file(document: Any, path: Path, **options: Any) -> Path:
 
     options.setdefault("generated_at", GENERATED_AT)
     return render_to_file(document, path, options=RenderOptions(**options))
+
+
+def body_text(path: Path, *, raw: bool = False, bottom: float = 788) -> str:
+    """Text of every page above the footer band, pages joined (fields crossing a page stay contiguous).
+
+    The text area ends 24 mm above the page bottom (y = 774 pt) and the footer starts
+    near y = 789, so cropping at ``bottom`` drops the footer and nothing else. ``raw``
+    reads in content-stream order (pdftotext's default mode drops a hyphen at a line end).
+    """
+    parts = []
+    for page in range(1, int(pdfinfo(path)["Pages"]) + 1):
+        command = ["pdftotext", "-enc", "UTF-8", *(["-raw"] if raw else []), "-f", str(page), "-l", str(page),
+                   "-x", "0", "-y", "0", "-W", "596", "-H", str(bottom), str(path), "-"]
+        parts.append(subprocess.run(command, check=True, capture_output=True, timeout=60).stdout.decode("utf-8"))
+    return "".join(parts).replace("\u2022", "")  # list bullets are ours, not the user's
+
+
+_WORD = re.compile(r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">(.*?)</word>')
+
+
+def word_boxes(path: Path) -> list[tuple[int, tuple[float, float, float, float], str]]:
+    """(page number, (xMin, yMin, xMax, yMax), word) for every word pdftotext finds."""
+    out = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(path), "-"],
+                         capture_output=True, check=True, timeout=120).stdout.decode("utf-8", errors="replace")
+    boxes = []
+    for page_number, page in enumerate(out.split("<page ")[1:], start=1):
+        for match in _WORD.finditer(page):
+            box = tuple(float(v) for v in match.groups()[:4])
+            boxes.append((page_number, box, html.unescape(match.group(5))))
+    return boxes  # type: ignore[return-value]
+

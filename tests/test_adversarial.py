@@ -6,15 +6,12 @@ suite stays fast; the checks then look for each case's visible text in the PDF.
 
 from __future__ import annotations
 
-import html
-import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from pdfcheck import render_file, squash
-from test_pdf_output import body_text
+from pdfcheck import body_text, word_boxes, render_file, squash
 
 MARKER = "/tmp/texreport-adversarial-pwned"
 TOKEN = "".join("abcdefghij"[i % 10] for i in range(2000))
@@ -98,15 +95,8 @@ def test_category_names_chart_and_table_correctly(hostile_pdf, category):
     assert full.count(squash(category)) >= 3
 
 
-def word_boxes(pdf: Path):
-    out = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(pdf), "-"],
-                         capture_output=True, check=True).stdout.decode()
-    for match in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', out):
-        yield tuple(float(v) for v in match.groups()[:4]), html.unescape(match.group(5))
-
-
 def test_nothing_runs_off_the_page(hostile_pdf):
     # A4 is 595 x 842 pt; the margins are 20 mm (56.7 pt) left and right.
-    offenders = [(box, word[:40]) for box, word in word_boxes(hostile_pdf)
+    offenders = [(box, word[:40]) for _, box, word in word_boxes(hostile_pdf)
                  if box[0] < 50 or box[2] > 595 - 50]
     assert offenders == []

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from pdfcheck import render_file, squash
-from test_adversarial import word_boxes
-from test_pdf_output import body_text
+from pdfcheck import body_text, render_file, squash, word_boxes
 from texreport.charts import MAX_BARS_PER_CHART
 from texreport.view import chart_label
 
 
 def outside_the_page(pdf):
     # A4 is 595 x 842 pt with 20 mm side margins; a word past them ran off the page.
-    return [(box, word[:30]) for box, word in word_boxes(pdf)
+    return [(box, word[:30]) for _, box, word in word_boxes(pdf)
             if box[0] < 50 or box[2] > 548 or box[1] < 0 or box[3] > 842]
 
 

@@ -4,25 +4,10 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
 import pypdf
 
-from pdfcheck import GENERATED_AT, pdf_pages, pdf_text, pdfinfo, render_file, squash
-
-
-def body_text(path: Path) -> str:
-    """Text of every page without the footer band (so fields that cross a page stay contiguous)."""
-    pages = int(pdfinfo(path)["Pages"])
-    parts = []
-    for page in range(1, pages + 1):
-        out = subprocess.run(
-            ["pdftotext", "-enc", "UTF-8", "-f", str(page), "-l", str(page),
-             # The text area ends 24 mm above the bottom (y = 774 pt); the footer sits below 790.
-             "-x", "0", "-y", "0", "-W", "595", "-H", "788", str(path), "-"],
-            check=True, capture_output=True, timeout=60).stdout.decode("utf-8")
-        parts.append(out)
-    return "".join(parts).replace("\u2022", "")  # list bullets are ours, not the user's
+from pdfcheck import body_text, GENERATED_AT, pdf_pages, pdf_text, pdfinfo, render_file, squash
 
 
 _FENCE = re.compile(r"^\s*(```|~~~).*$", re.M)

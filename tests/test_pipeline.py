@@ -13,7 +13,7 @@ import pytest
 from texreport.errors import CompileError, InputError
 from texreport.pipeline import RenderOptions, render, write_atomic
 
-from pdfcheck import GENERATED_AT, pdf_text, render_file, squash
+from pdfcheck import word_boxes, GENERATED_AT, pdf_text, render_file, squash
 
 
 @pytest.fixture
@@ -143,9 +143,10 @@ def test_markdown_subset_is_typeset(tmp_path, document):
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, check=True).stdout.decode()
     assert "Bold" in fonts and "Mono" in fonts
     # Code keeps its spacing: the indented line starts further right than its neighbours.
-    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+    boxes = word_boxes(pdf)
+
     def x_of(word):
-        match = re.search(r'xMin="([\d.]+)"[^>]*>' + re.escape(word) + "<", boxes)
-        assert match, word
-        return float(match.group(1))
+        found = [box[0] for _, box, text in boxes if text == word]
+        assert found, word
+        return found[0]
     assert x_of("int") > x_of("public") + 20
