@@ -46,9 +46,9 @@ def test_job_folder_removed_after_compile_failure(private_tmp, document, monkeyp
 
     real = pipeline.compile_tex
 
-    def failing(folder, *args, **kwargs):
-        (folder / "report.tex").write_text("\\documentclass{article}\\begin{document}\\undefined\\end{document}")
-        return real(folder, *args, **kwargs)
+    def failing(folder, tex_name, *args, **kwargs):  # report.tex, or job.tex after a format
+        (folder / tex_name).write_text("\\undefined\\begin{document}\\end{document}")
+        return real(folder, tex_name, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "compile_tex", failing)
     with pytest.raises(CompileError):

@@ -43,6 +43,7 @@ from .errors import CompileError, InputError, TexreportError
 from .jobdirs import job_folder
 from .models import load_json
 from .naming import export_filename, is_safe_session_id
+from .formats import ensure_format, preamble_input
 from .pipeline import BODY_NAME, JobSource, RenderOptions, fixed_files, prepare, write_atomic
 from .workers import WorkerPool
 
@@ -203,7 +204,8 @@ def _compile_together(jobs: Sequence[JobSource], timeout: float, running: _Runni
         folder = Path(folder_name)
         for name, content in jobs[0].fixed.items():
             (folder / name).write_text(content, encoding="utf-8")
-        driver = ["\\input{preamble}", "\\TRmultitrue", "\\begin{document}"]
+        fmt = ensure_format(jobs[0].fixed, limits=limits)
+        driver = [preamble_input(fmt), "\\TRmultitrue", "\\begin{document}"]
         for number, job in enumerate(jobs, start=1):
             for name, content in job.document.items():
                 target = f"{_prefix(number)}{BODY_NAME}" if name == BODY_NAME else name
@@ -219,7 +221,7 @@ def _compile_together(jobs: Sequence[JobSource], timeout: float, running: _Runni
             running.add(process)
 
         try:
-            log = compile_xdv(folder, "batch.tex", limits=limits, on_start=register)
+            log = compile_xdv(folder, "batch.tex", limits=limits, on_start=register, fmt=fmt)
         finally:
             for process in started:
                 running.discard(process)

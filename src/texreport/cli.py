@@ -65,17 +65,20 @@ def cli() -> None:
 def render(source: str, output: Path | None, lang: str | None, keep: Path | None, timeout: float) -> None:
     """Render a report to PDF."""
     from .compiler import CompileLimits
-    from .naming import export_filename, is_safe_session_id
-    from .pipeline import RenderOptions, fixed_files, render_to_file
+    from .formats import fixed_files
     from .workers import WorkerPool
 
     limits = CompileLimits(timeout=timeout)
     try:
         with WorkerPool(spares=1, limits=limits) as pool:
-            # xelatex loads the preamble and fonts while Python reads, checks and lays out
-            # the report; a one-shot process needs no replacement worker after this job.
+            # xelatex loads the preamble and fonts while Python imports, reads, checks and
+            # lays out the report (so it starts before pydantic and Jinja2 are imported);
+            # a one-shot process needs no replacement worker after this job.
             pool.warm_up(fixed_files())
             pool.spares = 0
+            from .naming import export_filename, is_safe_session_id
+            from .pipeline import RenderOptions, render_to_file
+
             report = _read_input(source)
             if output is None:
                 if not is_safe_session_id(report.session_id):

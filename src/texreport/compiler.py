@@ -28,7 +28,7 @@ from .errors import CompileError, CompileTimeout, ToolMissingError, UnsupportedC
 
 __all__ = ["CompileLimits", "CompileResult", "compile_tex", "sandbox_environment", "parse_log", "LogProblem",
            "start_xelatex", "finish_xelatex", "check_result", "check_log", "kill_group", "xelatex_command",
-           "compile_xdv", "xdv_to_pdf"]
+           "compile_xdv", "xdv_to_pdf", "start_sandboxed", "xelatex_executable"]
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -118,12 +118,18 @@ def _limit_child(limits: CompileLimits):
     return apply
 
 
-def xelatex_command(tex_name: str, *, make_pdf: bool = True) -> list[str]:
+def xelatex_executable() -> str:
     exe = shutil.which("xelatex")
     if exe is None:
         raise ToolMissingError("xelatex not found: install TeX Live (Debian: texlive-xetex), see scripts/install.sh")
-    return [exe, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
-            "-file-line-error", *([] if make_pdf else ["-no-pdf"]), tex_name]
+    return exe
+
+
+def xelatex_command(tex_name: str, *, make_pdf: bool = True, fmt: Path | None = None) -> list[str]:
+    """The xelatex command line; ``fmt`` starts from a precompiled format (see texreport.formats)."""
+    return [xelatex_executable(), *([f"-fmt={fmt}"] if fmt is not None else []), "-no-shell-escape",
+            "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", *([] if make_pdf else ["-no-pdf"]),
+            tex_name]
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:
@@ -136,7 +142,7 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def start_xelatex(
-    folder: Path, tex_name: str, *, limits: CompileLimits, stdin: int, make_pdf: bool = True
+    folder: Path, tex_name: str, *, limits: CompileLimits, stdin: int, make_pdf: bool = True, fmt: Path | None = None
 ) -> subprocess.Popen[bytes]:
     """Start one sandboxed xelatex in ``folder`` (its own process group, rlimits, sandbox env).
 
@@ -144,10 +150,11 @@ def start_xelatex(
     ``subprocess.PIPE`` and writes only the job's file name to it. Everything else
     is identical, so a worker is sandboxed exactly like a cold compile.
     """
-    return _start_sandboxed(xelatex_command(tex_name, make_pdf=make_pdf), folder, limits=limits, stdin=stdin)
+    return start_sandboxed(xelatex_command(tex_name, make_pdf=make_pdf, fmt=fmt), folder, limits=limits, stdin=stdin)
 
 
-def _start_sandboxed(command: list[str], folder: Path, *, limits: CompileLimits, stdin: int) -> subprocess.Popen[bytes]:
+def start_sandboxed(command: list[str], folder: Path, *, limits: CompileLimits, stdin: int) -> subprocess.Popen[bytes]:
+    """Start a TeX program in ``folder`` with the sandbox environment, rlimits and its own process group."""
     return subprocess.Popen(
         command,
         cwd=folder,
@@ -214,24 +221,25 @@ def check_log(folder: Path, tex_name: str, returncode: int, terminal: bytes) -> 
     return log
 
 
-def compile_tex(folder: Path, tex_name: str = "report.tex", *, limits: CompileLimits = CompileLimits()) -> CompileResult:
-    """One sandboxed xelatex pass in ``folder``; returns the PDF or raises a RenderError."""
+def compile_tex(folder: Path, tex_name: str = "report.tex", *, limits: CompileLimits = CompileLimits(),
+                fmt: Path | None = None) -> CompileResult:
+    """One sandboxed xelatex pass in ``folder`` (from format ``fmt`` if given); the PDF, or a RenderError."""
     folder = Path(folder)
     started = time.monotonic()
-    process = start_xelatex(folder, tex_name, limits=limits, stdin=subprocess.DEVNULL)
+    process = start_xelatex(folder, tex_name, limits=limits, stdin=subprocess.DEVNULL, fmt=fmt)
     terminal = finish_xelatex(process, timeout=limits.timeout)
     assert process.returncode is not None
     return check_result(folder, tex_name, process.returncode, terminal, time.monotonic() - started)
 
 
 def compile_xdv(folder: Path, tex_name: str, *, limits: CompileLimits = CompileLimits(),
-                on_start: Callable[[subprocess.Popen[bytes]], None] | None = None) -> str:
+                on_start: Callable[[subprocess.Popen[bytes]], None] | None = None, fmt: Path | None = None) -> str:
     """One sandboxed ``xelatex -no-pdf`` pass: leaves ``<stem>.xdv`` in ``folder``; returns the log.
 
     ``on_start`` receives the process (a caller that must be able to kill it from
     another thread registers it there).
     """
-    process = start_xelatex(folder, tex_name, limits=limits, stdin=subprocess.DEVNULL, make_pdf=False)
+    process = start_xelatex(folder, tex_name, limits=limits, stdin=subprocess.DEVNULL, make_pdf=False, fmt=fmt)
     if on_start is not None:
         on_start(process)
     terminal = finish_xelatex(process, timeout=limits.timeout)
@@ -253,7 +261,7 @@ def xdv_to_pdf(folder: Path, xdv_name: str, pages: tuple[int, int], pdf_name: st
         raise ToolMissingError("xdvipdfmx not found: install TeX Live (Debian: texlive-xetex)")
     first, last = pages
     command = [exe, "-q", "-E", "-s", f"{first}-{last}", "-o", pdf_name, xdv_name]
-    process = _start_sandboxed(command, folder, limits=limits, stdin=subprocess.DEVNULL)
+    process = start_sandboxed(command, folder, limits=limits, stdin=subprocess.DEVNULL)
     terminal = finish_xelatex(process, timeout=limits.timeout)
     pdf = folder / pdf_name
     if process.returncode != 0 or not _complete_pdf(pdf):

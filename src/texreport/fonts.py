@@ -32,22 +32,28 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .errors import ToolMissingError, UnsupportedCharacterError
-from .escape import LatexMarkup, clean_text
+from .paths import cache_dir
+
+if TYPE_CHECKING:  # escape imports markdown-it; the CLI needs font_setup_latex before that
+    from .escape import LatexMarkup
 
 __all__ = [
     "FontFace",
     "FontChain",
+    "CodepointRanges",
     "SYMBOL_RANGES",
     "EXTRA_CJK_RANGES",
     "font_class",
     "MISSING_CHARACTER_ERROR",
     "font_setup_latex",
+    "font_setup_text",
+    "char_class_setup_text",
     "default_chain",
 ]
 
@@ -163,8 +169,24 @@ def _hex_ranges(ranges: Iterable[tuple[int, int]]) -> str:
     return ", ".join(f'"{a:X} -> "{b:X}' for a, b in ranges)
 
 
-def font_setup_latex() -> LatexMarkup:
-    """The preamble lines after ``\\documentclass[fontset=none,…]{ctexart}`` that load every font.
+def char_class_setup_text() -> str:
+    """The xeCJK lines that give characters their classes and the symbol sub-block (no font loads).
+
+    Assigning classes code point by code point costs ~65 ms of TeX time, and these
+    lines load no font, so they belong to the precompiled format (``preload.tex``
+    inputs them; see texreport.formats). Order matters: ``\\xeCJKsetcharclass``
+    must precede ``\\xeCJKDeclareSubCJKBlock``, otherwise the sub-block font is
+    silently never used.
+    """
+    lines = [r"\xeCJKsetup{AutoFallBack=true, CJKspace=true}"]
+    for a, b in EXTRA_CJK_RANGES + SYMBOL_RANGES:
+        lines.append(rf'\xeCJKsetcharclass{{"{a:X}}}{{"{b:X}}}{{1}}')
+    lines.append(rf"\xeCJKDeclareSubCJKBlock{{TRSymbols}}{{{_hex_ranges(SYMBOL_RANGES)}}}")
+    return "\n".join(lines) + "\n"
+
+
+def font_setup_text() -> str:
+    """The lines that load every font, after the class, ``texreport.sty`` and :func:`char_class_setup_text`.
 
     TeX ligatures are off for all fonts, so ``--``, ``` `` ```, ``<<`` print as typed;
     ``\\XeTeXgenerateactualtext=1`` makes copied/extracted text exact (without it
@@ -172,17 +194,11 @@ def font_setup_latex() -> LatexMarkup:
     missing glyph into an error (see :data:`MISSING_CHARACTER_ERROR`).
     """
     lines = [
-        r"\xeCJKsetup{AutoFallBack=true, CJKspace=true}",
         r"\setmainfont{DejaVu Sans}[Ligatures=TeXOff, BoldFont={DejaVu Sans Bold}, ItalicFont={DejaVu Sans Oblique}, BoldItalicFont={DejaVu Sans Bold Oblique}]",
         r"\setsansfont{DejaVu Sans}[Ligatures=TeXOff, BoldFont={DejaVu Sans Bold}, ItalicFont={DejaVu Sans Oblique}, BoldItalicFont={DejaVu Sans Bold Oblique}]",
         rf"\setmonofont{{DejaVu Sans Mono}}[Ligatures=TeXOff, Scale={MONO_SCALE}, BoldFont={{DejaVu Sans Mono Bold}}, ItalicFont={{DejaVu Sans Mono Oblique}}, BoldItalicFont={{DejaVu Sans Mono Bold Oblique}}]",
     ]
-    # Order matters: \xeCJKsetcharclass must precede \xeCJKDeclareSubCJKBlock,
-    # otherwise the sub-block font is silently never used.
-    for a, b in EXTRA_CJK_RANGES + SYMBOL_RANGES:
-        lines.append(rf'\xeCJKsetcharclass{{"{a:X}}}{{"{b:X}}}{{1}}')
     lines += [
-        rf"\xeCJKDeclareSubCJKBlock{{TRSymbols}}{{{_hex_ranges(SYMBOL_RANGES)}}}",
         r"\setCJKmainfont{Noto Sans CJK SC}[BoldFont={Noto Sans CJK SC Bold}, ItalicFont={Noto Sans CJK SC}, BoldItalicFont={Noto Sans CJK SC Bold}, TRSymbols={Symbola}]",
         r"\setCJKsansfont{Noto Sans CJK SC}[BoldFont={Noto Sans CJK SC Bold}, ItalicFont={Noto Sans CJK SC}, BoldItalicFont={Noto Sans CJK SC Bold}, TRSymbols={Symbola}]",
         r"\setCJKmonofont{Noto Sans Mono CJK SC}[BoldFont={Noto Sans Mono CJK SC Bold}, ItalicFont={Noto Sans Mono CJK SC}, BoldItalicFont={Noto Sans Mono CJK SC Bold}, TRSymbols={Symbola}]",
@@ -192,7 +208,14 @@ def font_setup_latex() -> LatexMarkup:
         r"\XeTeXgenerateactualtext=1",
         r"\tracinglostchars=3",
     ]
-    return LatexMarkup("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
+
+
+def font_setup_latex() -> LatexMarkup:
+    """The whole setup for ``\\documentclass[fontset=none,…]{ctexart}``: classes, then fonts."""
+    from .escape import LatexMarkup
+
+    return LatexMarkup(char_class_setup_text() + font_setup_text())
 
 
 #: The start of the TeX error ``\tracinglostchars=3`` raises for a glyph no font has (TL2022).
@@ -231,11 +254,6 @@ def _locate(face: FontFace) -> _Located:
     return _Located(os.path.realpath(parts[2]), int(parts[3] or 0))
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "texreport"
-
-
 def _to_ranges(codepoints: Iterable[int]) -> list[list[int]]:
     ranges: list[list[int]] = []
     for cp in sorted(codepoints):
@@ -251,7 +269,7 @@ def _coverage(path: str, index: int) -> frozenset[int]:
     """The code points in a face's cmap; cached on disk by path, index, size and mtime."""
     stat = os.stat(path)
     key = f"{path}|{index}|{stat.st_size}|{stat.st_mtime_ns}"
-    cache_file = _cache_dir() / "coverage-v1.json"
+    cache_file = cache_dir() / "coverage-v1.json"
     try:
         stored = json.loads(cache_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -290,11 +308,43 @@ def _write_atomically(target: Path, content: str) -> None:
         pass
 
 
-def _faces_coverage(faces: Iterable[FontFace], *, combine: Literal["all", "any"]) -> frozenset[int]:
-    sets = [_coverage(loc.path, loc.index) for loc in (_locate(face) for face in faces)]
-    if combine == "all":
-        return frozenset.intersection(*sets)
-    return frozenset.union(*sets)
+def _faces_coverage(faces: Iterable[FontFace], *, combine: Literal["all", "any"],
+                    files: list[str]) -> CodepointRanges:
+    located = [_locate(face) for face in faces]
+    files += [loc.path for loc in located]
+    sets = [_coverage(loc.path, loc.index) for loc in located]
+    combined = frozenset.intersection(*sets) if combine == "all" else frozenset.union(*sets)
+    return CodepointRanges(_to_ranges(combined))
+
+
+class CodepointRanges:
+    """An immutable set of code points kept as sorted inclusive ranges; membership by bisection."""
+
+    __slots__ = ("_starts", "_ends")
+
+    def __init__(self, ranges: Iterable[Iterable[int]]) -> None:
+        pairs = sorted((int(a), int(b)) for a, b in ranges)
+        self._starts = [a for a, _ in pairs]
+        self._ends = [b for _, b in pairs]
+
+    def __contains__(self, cp: object) -> bool:
+        if not isinstance(cp, int):
+            return False
+        index = bisect.bisect_right(self._starts, cp) - 1
+        return index >= 0 and cp <= self._ends[index]
+
+    def __iter__(self) -> Iterator[int]:
+        for a, b in zip(self._starts, self._ends):
+            yield from range(a, b + 1)
+
+    def __len__(self) -> int:
+        return sum(b - a + 1 for a, b in zip(self._starts, self._ends))
+
+    def __ge__(self, other: Iterable[int]) -> bool:  # {…} <= ranges
+        return all(cp in self for cp in other)
+
+    def ranges(self) -> list[list[int]]:
+        return [[a, b] for a, b in zip(self._starts, self._ends)]
 
 
 class FontChain:
@@ -308,11 +358,11 @@ class FontChain:
     def __init__(
         self,
         *,
-        latin_text: frozenset[int],
-        latin_mono: frozenset[int],
-        cjk: frozenset[int],
-        symbols: frozenset[int],
-        fallback: frozenset[int],
+        latin_text: CodepointRanges,
+        latin_mono: CodepointRanges,
+        cjk: CodepointRanges,
+        symbols: CodepointRanges,
+        fallback: CodepointRanges,
     ) -> None:
         self.latin_text = latin_text
         self.latin_mono = latin_mono
@@ -343,18 +393,68 @@ class FontChain:
         ``monospace=None`` (the default) demands both text and code fonts, right
         for Markdown fields where a character may land in either.
         """
+        from .escape import clean_text
+
         for ch in dict.fromkeys(clean_text(text)):
             if not self.covers(ch, monospace=monospace):
                 raise UnsupportedCharacterError(ch, field=field)
 
 
+_CHAIN_CLASSES = ("latin_text", "latin_mono", "cjk", "symbols", "fallback")
+_CHAIN_CACHE = "chain-v1.json"
+
+
+def _fontconfig_stamp() -> str:
+    """What changes when fonts are installed or fontconfig is reconfigured (fc-cache, packages)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folders = ("/etc/fonts", "/etc/fonts/conf.d", "/var/cache/fontconfig", os.path.join(base, "fontconfig"),
+               os.path.expanduser("~/.fontconfig"))
+    parts = [repr((LATIN_TEXT, LATIN_MONO, CJK_FACES, SYMBOL_FACE, FALLBACK_FACES))]
+    parts += [os.environ.get(name, "") for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH")]
+    for folder in folders:
+        try:
+            parts.append(f"{folder}|{os.stat(folder).st_mtime_ns}")
+        except OSError:
+            parts.append(f"{folder}|-")
+    return "\n".join(parts)
+
+
+def _cached_chain(stamp: str) -> FontChain | None:
+    try:
+        stored = json.loads((cache_dir() / _CHAIN_CACHE).read_text(encoding="utf-8"))
+        if stored["stamp"] != stamp:
+            return None
+        for path, size, mtime_ns in stored["files"]:
+            stat = os.stat(path)
+            if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+                return None
+        return FontChain(**{name: CodepointRanges(stored["classes"][name]) for name in _CHAIN_CLASSES})
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 @functools.cache
 def default_chain() -> FontChain:
-    """The chain :func:`font_setup_latex` configures, read from the installed fonts."""
-    return FontChain(
-        latin_text=_faces_coverage(LATIN_TEXT, combine="all"),
-        latin_mono=_faces_coverage(LATIN_MONO, combine="all"),
-        cjk=_faces_coverage(CJK_FACES, combine="all"),
-        symbols=_faces_coverage((SYMBOL_FACE,), combine="all"),
-        fallback=_faces_coverage(FALLBACK_FACES, combine="any"),
+    """The chain :func:`font_setup_latex` configures, read from the installed fonts.
+
+    The result is cached on disk with the font files it came from and a stamp of
+    fontconfig's folders, so a process does not run fc-match eleven times; a font
+    installed, removed or changed makes it read the fonts again.
+    """
+    stamp = _fontconfig_stamp()
+    cached = _cached_chain(stamp)
+    if cached is not None:
+        return cached
+    files: list[str] = []
+    chain = FontChain(
+        latin_text=_faces_coverage(LATIN_TEXT, combine="all", files=files),
+        latin_mono=_faces_coverage(LATIN_MONO, combine="all", files=files),
+        cjk=_faces_coverage(CJK_FACES, combine="all", files=files),
+        symbols=_faces_coverage((SYMBOL_FACE,), combine="all", files=files),
+        fallback=_faces_coverage(FALLBACK_FACES, combine="any", files=files),
     )
+    stats = [[path, os.stat(path).st_size, os.stat(path).st_mtime_ns] for path in dict.fromkeys(files)]
+    classes = {name: getattr(chain, name).ranges() for name in _CHAIN_CLASSES}
+    _write_atomically(cache_dir() / _CHAIN_CACHE,
+                      json.dumps({"stamp": stamp, "files": stats, "classes": classes}, separators=(",", ":")))
+    return chain

@@ -16,11 +16,11 @@ from pathlib import Path
 
 __all__ = ["job_folder", "make_job_folder", "remove_orphans"]
 
-_NAME = re.compile(r"texreport-(job|worker|batch)-(\d+)-")
+_NAME = re.compile(r"texreport-(job|worker|batch|format)-(\d+)-")
 
 
 def _prefix(kind: str) -> str:
-    if kind not in ("job", "worker", "batch"):
+    if kind not in ("job", "worker", "batch", "format"):
         raise ValueError(f"unknown job folder kind {kind!r}")
     return f"texreport-{kind}-{os.getpid()}-"
 

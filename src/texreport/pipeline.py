@@ -6,10 +6,14 @@ names the program chooses, runs one sandboxed xelatex pass, and removes the
 folder whatever happens. Only the PDF bytes leave it. ``keep_dir`` copies the
 folder's content out for debugging instead of losing it.
 
-The source is split in two so that warm workers can help: ``preamble.tex``
-(class, fonts, style; the same for every document) and ``body.tex`` (everything
-about this report, from its footer labels to ``\end{document}``). A cold compile
-runs ``report.tex``, which inputs both. With ``RenderOptions(warm=True)`` the
+The source is split so that a precompiled format and warm workers can help:
+the fixed files (:func:`texreport.formats.fixed_files`: ``preload.tex`` with the
+class and style, ``fonts.tex``, and ``preamble.tex`` inputting both; the same for
+every document) and ``body.tex`` (everything about this report, from its footer
+labels to ``\end{document}``). ``report.tex`` inputs the preamble and the body:
+the standalone source. A cold compile starts xelatex from the cached format of
+``preload.tex`` when there is one (:func:`texreport.formats.ensure_format`) and
+inputs ``fonts.tex`` and the body. With ``RenderOptions(warm=True)`` the
 process-wide :func:`texreport.workers.shared_pool` compiles instead: an xelatex
 that has already loaded the preamble and fonts reads the body, then exits.
 """
@@ -27,10 +31,11 @@ from typing import TYPE_CHECKING, Any, Mapping
 from .charts import build_charts
 from .compiler import CompileLimits, compile_tex
 from .escape import CodeFiles, LatexMarkup
-from .fonts import default_chain, font_setup_latex
+from .fonts import default_chain
+from .formats import PREAMBLE_NAME, ensure_format, fixed_files, preamble_input
 from .jobdirs import job_folder
 from .models import Report, iter_text_fields, load_document
-from .templating import latex_dir, render_template
+from .templating import render_template
 from .view import ReportView, build_view
 
 if TYPE_CHECKING:  # workers import this module; the pool type is only an annotation here
@@ -40,10 +45,8 @@ __all__ = ["RenderOptions", "JobSource", "prepare", "fixed_files", "render", "re
            "write_atomic", "check_characters", "TEX_NAME", "BODY_NAME", "PREAMBLE_NAME"]
 
 TEMPLATE = "report.tex.j2"
-PREAMBLE_TEMPLATE = "preamble.tex.j2"
-STYLE_FILE = "texreport.sty"
-TEX_NAME = "report.tex"          # the cold entry point: inputs the preamble, then the body
-PREAMBLE_NAME = "preamble.tex"
+TEX_NAME = "report.tex"          # the standalone entry point: inputs the preamble, then the body
+FORMAT_TEX_NAME = "job.tex"      # the entry point after a precompiled format: fonts, then the body
 BODY_NAME = "body.tex"
 COLD_DRIVER = "\\input{preamble}\n\\input{body}\n"
 
@@ -115,12 +118,6 @@ def prepare(
     return JobSource(fixed=fixed_files(), document=document_files, view=view)
 
 
-def fixed_files() -> dict[str, str]:
-    """The document-independent files: ``preamble.tex`` and the style (read afresh, so edits apply)."""
-    preamble = render_template(PREAMBLE_TEMPLATE, code_files=CodeFiles(), font_setup=font_setup_latex())
-    return {PREAMBLE_NAME: preamble, STYLE_FILE: (latex_dir() / STYLE_FILE).read_text(encoding="utf-8")}
-
-
 def write_source(job: JobSource, folder: Path) -> None:
     """Write a job's files into ``folder`` (names are the program's own, never user text)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -145,11 +142,16 @@ def render(
 
         pool = options.pool or shared_pool()
         return pool.compile(job.fixed, job.document, limits=options.limits, keep_dir=keep_dir)
+    fmt = ensure_format(job.fixed, limits=options.limits)
     with job_folder("job") as folder_name:
         folder = Path(folder_name)
         write_source(job, folder)
         try:
-            result = compile_tex(folder, TEX_NAME, limits=options.limits)
+            if fmt is None:
+                result = compile_tex(folder, TEX_NAME, limits=options.limits)
+            else:
+                (folder / FORMAT_TEX_NAME).write_text(f"{preamble_input(fmt)}\n\\input{{body}}\n", encoding="utf-8")
+                result = compile_tex(folder, FORMAT_TEX_NAME, limits=options.limits, fmt=fmt)
             return result.pdf.read_bytes()
         finally:
             if keep_dir is not None:

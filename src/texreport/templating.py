@@ -15,21 +15,18 @@ context, never in the shared environment.
 from __future__ import annotations
 
 import functools
+import os
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from .paths import cache_dir, latex_dir
 from .escape import CodeFiles, LatexMarkup, escape_text, markdown_to_latex
 from .view import chart_label
 
 __all__ = ["latex_dir", "make_environment", "render_template", "pdf_string", "keep_edge_spaces"]
-
-
-def latex_dir() -> Path:
-    """The folder holding the templates and texreport.sty (top-level ``latex/``)."""
-    return Path(__file__).resolve().parent / "latex"
 
 
 def _finalize(value: Any) -> Any:
@@ -105,7 +102,17 @@ def make_environment(*, code_files: CodeFiles | None = None, search_path: Path |
 
 @functools.lru_cache(maxsize=4)
 def _shared_environment(search_path: str) -> jinja2.Environment:
-    return make_environment(search_path=Path(search_path))
+    env = make_environment(search_path=Path(search_path))
+    # Compiling report.tex.j2 costs ~40 ms per process; Jinja keys its bytecode on the
+    # template's source and Python's version. An unwritable cache only costs that time.
+    folder = cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+    except OSError:
+        pass
+    return env
 
 
 def render_template(name: str, *, code_files: CodeFiles, **context: Any) -> str:

@@ -40,6 +40,7 @@ from pathlib import Path
 
 from .compiler import CompileLimits, check_result, finish_xelatex, kill_group, start_xelatex
 from .errors import CompileError
+from .formats import ensure_format, preamble_input
 from .jobdirs import make_job_folder, remove_orphans
 
 __all__ = ["Worker", "WorkerPool", "shared_pool", "configure_shared_pool", "WORKER_DRIVER", "JOB_NAME"]
@@ -47,11 +48,11 @@ __all__ = ["Worker", "WorkerPool", "shared_pool", "configure_shared_pool", "WORK
 JOB_NAME = "body"  # the only thing ever written to a worker's pipe
 TEX_NAME = "report.tex"
 
-#: The worker's entry point. ``\read-1`` reads a terminal line without a prompt;
-#: TeX refuses terminal reads in nonstop mode, so the read alone runs in scroll
-#: mode. End of file on the pipe (pool closed) makes xelatex stop at once.
+#: The worker's entry point after its first line (:func:`texreport.formats.preamble_input`:
+#: the fonts after a precompiled format, else the whole preamble). ``\read-1`` reads a
+#: terminal line without a prompt; TeX refuses terminal reads in nonstop mode, so the
+#: read alone runs in scroll mode. End of file on the pipe (pool closed) stops xelatex.
 WORKER_DRIVER = (
-    "\\input{preamble}\n"
     "\\begingroup\\endlinechar=-1 \\scrollmode\\global\\read-1 to\\TRjobname\\nonstopmode\\endgroup\n"
     "\\input{\\TRjobname}\n"
 )
@@ -77,8 +78,9 @@ class Worker:
         try:
             for name, content in fixed.items():
                 (self.folder / name).write_text(content, encoding="utf-8")
-            (self.folder / TEX_NAME).write_text(WORKER_DRIVER, encoding="utf-8")
-            self.process = start_xelatex(self.folder, TEX_NAME, limits=limits, stdin=subprocess.PIPE)
+            fmt = ensure_format(fixed, limits=limits)  # None: the whole preamble loads here
+            (self.folder / TEX_NAME).write_text(f"{preamble_input(fmt)}\n{WORKER_DRIVER}", encoding="utf-8")
+            self.process = start_xelatex(self.folder, TEX_NAME, limits=limits, stdin=subprocess.PIPE, fmt=fmt)
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise

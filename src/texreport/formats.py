@@ -1,0 +1,205 @@
+r"""The document-independent preamble, and a precompiled xelatex format of it, built once and cached.
+
+Most of a cold xelatex run is its preamble: ctexart, TikZ/pgfplots and the rest
+of ``texreport.sty`` (~0.4 s on our 2-core machines), then the fonts (~0.1 s).
+XeTeX can dump the first part into a format file (``xelatex -ini … \dump``); a
+run that starts from it (``-fmt=…``) skips that work. It cannot dump OpenType
+("native") fonts, so the preamble comes in two files:
+
+* ``preload.tex``: the class, ``texreport.sty`` and ``charclasses.tex`` (xeCJK
+  character classes, :func:`texreport.fonts.char_class_setup_text`); this is what
+  the format holds;
+* ``fonts.tex``: the fontspec/xeCJK font setup (:func:`texreport.fonts.font_setup_text`),
+  read by every run.
+
+``preamble.tex`` inputs both: it is what a run without a format reads, and what
+the standalone sources of ``texreport tex`` use. :func:`preamble_input` gives the
+line a driver starts with for either case.
+
+ctexart selects the default font (Latin Modern, an OpenType font under XeTeX)
+while it loads, which alone makes ``\dump`` fail. ``preload.tex`` therefore
+starts by declaring TFM stand-ins for the Latin Modern shapes; ``fonts.tex``
+replaces every family before any text is set, and the style sets its lengths in
+em and ex at ``\begin{document}``, in the body font. Runs with and without the
+format read the same preamble, and the tests compare word positions and fonts.
+
+The format lives in ``cache_dir()/formats`` (:func:`texreport.paths.cache_dir`),
+named by a hash of what went into it (``preload.tex``,
+``charclasses.tex``, ``texreport.sty``, the xelatex binary). A sidecar lists every file of the TeX
+installation the build read (``-recorder``) with its size and mtime; when one
+changes (TeX Live updated) the format is rebuilt. The build runs in the same
+sandbox as a compile. If it fails, or the cache cannot be written, renders run
+without a format: slower, same PDF. ``TEXREPORT_FORMAT=off`` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import tempfile
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from .compiler import CompileLimits, check_log, finish_xelatex, start_sandboxed, xelatex_executable
+from .errors import RenderError
+from .fonts import char_class_setup_text, font_setup_text
+from .jobdirs import job_folder
+from .paths import cache_dir, latex_dir
+
+__all__ = ["fixed_files", "ensure_format", "preamble_input", "format_enabled",
+           "PRELOAD_NAME", "CLASSES_NAME", "FONTS_NAME", "PREAMBLE_NAME", "STYLE_FILE"]
+
+PRELOAD_NAME = "preload.tex"     # class + texreport.sty + charclasses.tex: what the format holds
+CLASSES_NAME = "charclasses.tex"  # xeCJK character classes (no fonts), input by preload.tex
+FONTS_NAME = "fonts.tex"         # the font setup, read by every run
+PREAMBLE_NAME = "preamble.tex"   # both, for a run without a format
+STYLE_FILE = "texreport.sty"
+PREAMBLE = "\\input{preload}\n\\input{fonts}\n"
+FORMAT_VERSION = "1"             # bump when the build procedure changes
+_FORMAT_INPUTS = (PRELOAD_NAME, CLASSES_NAME, STYLE_FILE)
+
+_BUILD_NAME = "format.tex"
+_JOB_NAME = "texreport"
+_log = logging.getLogger("texreport.formats")
+_lock = threading.Lock()
+_failed: set[str] = set()    # keys whose build failed in this process: not retried
+
+
+def fixed_files() -> dict[str, str]:
+    """The document-independent files of every job (read afresh, so edits apply)."""
+    return {
+        PRELOAD_NAME: (latex_dir() / PRELOAD_NAME).read_text(encoding="utf-8"),
+        CLASSES_NAME: char_class_setup_text(),
+        FONTS_NAME: font_setup_text(),
+        PREAMBLE_NAME: PREAMBLE,
+        STYLE_FILE: (latex_dir() / STYLE_FILE).read_text(encoding="utf-8"),
+    }
+
+
+def preamble_input(fmt: Path | None) -> str:
+    """The first line of a driver: the fonts after a format, else the whole preamble."""
+    return "\\input{fonts}" if fmt is not None else "\\input{preamble}"
+
+
+def format_enabled() -> bool:
+    return os.environ.get("TEXREPORT_FORMAT", "on").strip().lower() not in ("off", "0", "no", "false")
+
+
+def _key(fixed: Mapping[str, str]) -> str:
+    exe = os.path.realpath(xelatex_executable())
+    stat = os.stat(exe)
+    digest = hashlib.sha256()
+    for part in (FORMAT_VERSION, *(fixed[name] for name in _FORMAT_INPUTS),
+                 f"{exe}|{stat.st_size}|{stat.st_mtime_ns}"):
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()[:24]
+
+
+def _inputs_unchanged(sidecar: Path) -> bool:
+    try:
+        recorded = json.loads(sidecar.read_text(encoding="utf-8"))["inputs"]
+        for path, size, mtime_ns in recorded:
+            stat = os.stat(path)
+            if stat.st_size != size or stat.st_mtime_ns != mtime_ns:
+                return False
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return True
+
+
+def ensure_format(fixed: Mapping[str, str], *, limits: CompileLimits = CompileLimits()) -> Path | None:
+    """The format for these fixed files, built now if missing or stale; None to run without one.
+
+    None when the files are not texreport's preamble (no ``preload.tex``), when
+    formats are turned off, or when the build failed or could not be stored (logged
+    once per process; the render goes on without a format).
+    """
+    if any(name not in fixed for name in _FORMAT_INPUTS) or not format_enabled():
+        return None
+    key = _key(fixed)
+    folder = cache_dir() / "formats"
+    fmt, sidecar = folder / f"{_JOB_NAME}-{key}.fmt", folder / f"{_JOB_NAME}-{key}.json"
+    if fmt.is_file() and _inputs_unchanged(sidecar):
+        return fmt
+    with _lock:  # one build per process; other threads wait for it
+        if fmt.is_file() and _inputs_unchanged(sidecar):
+            return fmt
+        if key in _failed:
+            return None
+        try:
+            _build(fixed, folder, fmt, sidecar, limits)
+        except (RenderError, OSError) as error:
+            _failed.add(key)
+            _log.warning("texreport: rendering without a precompiled format (%s)", error)
+            return None
+    return fmt
+
+
+def _build(fixed: Mapping[str, str], folder: Path, fmt: Path, sidecar: Path, limits: CompileLimits) -> None:
+    with job_folder("format") as name:
+        build = Path(name)
+        for file_name in _FORMAT_INPUTS:
+            (build / file_name).write_text(fixed[file_name], encoding="utf-8")
+        (build / _BUILD_NAME).write_text("\\input{preload}\n\\dump\n", encoding="utf-8")
+        command = [xelatex_executable(), "-ini", "-recorder", f"-jobname={_JOB_NAME}", "-no-shell-escape",
+                   "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "&xelatex", _BUILD_NAME]
+        process = start_sandboxed(command, build, limits=limits, stdin=subprocess.DEVNULL)
+        terminal = finish_xelatex(process, timeout=limits.timeout)
+        assert process.returncode is not None
+        check_log(build, f"{_JOB_NAME}.tex", process.returncode, terminal)
+        built = build / f"{_JOB_NAME}.fmt"
+        if not built.is_file():
+            raise OSError(f"xelatex -ini wrote no {built.name}")
+        inputs = _recorded_inputs(build / f"{_JOB_NAME}.fls")
+        folder.mkdir(parents=True, exist_ok=True)
+        _install(folder, fmt, built.read_bytes())
+        _install(folder, sidecar, json.dumps({"inputs": inputs}).encode("utf-8"))
+    _remove_stale(folder, keep=fmt)
+
+
+def _recorded_inputs(fls: Path) -> list[list[object]]:
+    """The installation files a build read (absolute INPUT lines of the recorder file)."""
+    inputs: list[list[object]] = []
+    seen: set[str] = set()
+    for line in fls.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.startswith("INPUT /"):
+            continue
+        path = line[len("INPUT "):]
+        if path in seen:
+            continue
+        seen.add(path)
+        stat = os.stat(path)
+        inputs.append([path, stat.st_size, stat.st_mtime_ns])
+    return inputs
+
+
+def _remove_stale(folder: Path, *, keep: Path) -> None:
+    """Remove formats whose TeX Live files changed (they would be rebuilt anyway)."""
+    for other in folder.glob(f"{_JOB_NAME}-*.fmt"):
+        sidecar = other.with_suffix(".json")
+        if other != keep and not _inputs_unchanged(sidecar):
+            for path in (other, sidecar):
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
+
+
+def _install(folder: Path, target: Path, data: bytes) -> None:
+    """Write ``target`` under a temporary name in ``folder``, then rename: readers see old or new, whole."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, 0o644)  # a cache shared by users (a container image) stays readable
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
