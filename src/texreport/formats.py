@@ -140,6 +140,7 @@ def ensure_format(fixed: Mapping[str, str], *, limits: CompileLimits = CompileLi
 
 
 def _build(fixed: Mapping[str, str], folder: Path, fmt: Path, sidecar: Path, limits: CompileLimits) -> None:
+    folder.mkdir(parents=True, exist_ok=True)  # before the second of work: a cache it cannot write fails here
     with job_folder("format") as name:
         build = Path(name)
         for file_name in _FORMAT_INPUTS:
@@ -155,7 +156,6 @@ def _build(fixed: Mapping[str, str], folder: Path, fmt: Path, sidecar: Path, lim
         if not built.is_file():
             raise OSError(f"xelatex -ini wrote no {built.name}")
         inputs = _recorded_inputs(build / f"{_JOB_NAME}.fls")
-        folder.mkdir(parents=True, exist_ok=True)
         _install(folder, fmt, built.read_bytes())
         _install(folder, sidecar, json.dumps({"inputs": inputs}).encode("utf-8"))
     _remove_stale(folder, keep=fmt)

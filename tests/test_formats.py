@@ -1,0 +1,154 @@
+"""The precompiled format: built once into the cache, reused, rebuilt when TeX Live changes,
+never required (renders go on without it), and invisible in the PDF (same words, same
+places, same fonts as a run that loads the whole preamble)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from texreport import formats
+from texreport.formats import ensure_format, fixed_files, preamble_input
+from texreport.pipeline import RenderOptions, prepare, render
+from texreport.workers import Worker
+
+from pdfcheck import GENERATED_AT, load_fixture, render_file, word_boxes
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture()
+def private_cache(cache, monkeypatch) -> Path:
+    monkeypatch.setenv("TEXREPORT_CACHE_DIR", str(cache))
+    monkeypatch.delenv("TEXREPORT_FORMAT", raising=False)
+    return cache
+
+
+def _format_files(cache: Path) -> list[Path]:
+    return sorted((cache / "formats").glob("*.fmt"))
+
+
+def _leftover_build_folders() -> list[Path]:
+    return [p for p in Path(tempfile.gettempdir()).glob(f"texreport-format-{os.getpid()}-*")]
+
+
+def test_built_once_into_the_cache_then_reused(private_cache, monkeypatch):
+    fmt = ensure_format(fixed_files())
+    assert fmt is not None and fmt.parent == private_cache / "formats" and fmt.stat().st_size > 1_000_000
+    sidecar = json.loads(fmt.with_suffix(".json").read_text(encoding="utf-8"))
+    recorded = [path for path, _, _ in sidecar["inputs"]]
+    assert any(path.endswith("ctexart.cls") for path in recorded)
+    assert any(path.endswith("pgfplots.sty") for path in recorded)
+    assert any(path.endswith(".fmt") for path in recorded)  # xelatex.fmt itself: a kernel update counts
+    stamp = fmt.stat().st_mtime_ns
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("a valid cached format must not be rebuilt")
+
+    monkeypatch.setattr(formats, "_build", no_build)
+    assert ensure_format(fixed_files()) == fmt
+    assert fmt.stat().st_mtime_ns == stamp
+    assert _leftover_build_folders() == []
+
+
+def test_a_changed_tex_live_file_rebuilds_the_format(private_cache):
+    fmt = ensure_format(fixed_files())
+    assert fmt is not None
+    sidecar = fmt.with_suffix(".json")
+    stored = json.loads(sidecar.read_text(encoding="utf-8"))
+    stored["inputs"][0][1] += 1  # as if a TeX Live update had changed that file
+    sidecar.write_text(json.dumps(stored), encoding="utf-8")
+    rebuilt = ensure_format(fixed_files())
+    assert rebuilt == fmt
+    assert json.loads(sidecar.read_text(encoding="utf-8"))["inputs"][0][1] == stored["inputs"][0][1] - 1
+
+
+def test_a_changed_style_gets_its_own_format(private_cache):
+    fixed = fixed_files()
+    first = ensure_format(fixed)
+    fixed["texreport.sty"] += "\n% edited\n"
+    second = ensure_format(fixed)
+    assert first is not None and second is not None and first != second
+
+
+@pytest.mark.parametrize("fixture", [None, "full_extensions_en.json", "unanswered_and_missing_refs.json"])
+def test_same_words_same_places_same_fonts_with_and_without_the_format(private_cache, monkeypatch, tmp_path,
+                                                                       sample_document, fixture):
+    document = sample_document if fixture is None else load_fixture(fixture)
+    assert ensure_format(fixed_files()) is not None
+    with_format = render_file(document, tmp_path / "format.pdf")
+    monkeypatch.setenv("TEXREPORT_FORMAT", "off")
+    assert ensure_format(fixed_files()) is None
+    without = render_file(document, tmp_path / "plain.pdf")
+    assert word_boxes(with_format) == word_boxes(without)
+    assert _fonts(with_format) == _fonts(without)
+    assert not any("cmr" in name.lower() or "lmroman" in name.lower() for name in _fonts(with_format))
+
+
+def _fonts(pdf: Path) -> list[str]:
+    lines = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    return sorted(line.split()[0].split("+", 1)[-1] for line in lines)
+
+
+def test_an_unwritable_cache_renders_without_a_format(monkeypatch, tmp_path, sample_document, caplog):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("TEXREPORT_CACHE_DIR", str(blocker))
+    monkeypatch.setattr(formats, "_failed", set())
+    with caplog.at_level(logging.WARNING, logger="texreport.formats"):
+        assert ensure_format(fixed_files()) is None
+        pdf = render(sample_document, options=RenderOptions(generated_at=GENERATED_AT))
+    assert pdf.startswith(b"%PDF-")
+    assert "without a precompiled format" in caplog.text
+    assert _leftover_build_folders() == []
+
+
+def test_a_failing_build_is_reported_once_and_not_retried(private_cache, monkeypatch, caplog):
+    monkeypatch.setattr(formats, "_failed", set())
+    fixed = fixed_files()
+    fixed["preload.tex"] = "\\documentclass{article}\n\\NoSuchMacro\n"
+    calls = []
+    real = formats._build
+    monkeypatch.setattr(formats, "_build", lambda *a, **k: (calls.append(1), real(*a, **k)))
+    with caplog.at_level(logging.WARNING, logger="texreport.formats"):
+        assert ensure_format(fixed) is None
+        assert ensure_format(fixed) is None
+    assert len(calls) == 1
+    assert caplog.text.count("without a precompiled format") == 1
+    assert _leftover_build_folders() == []
+
+
+def test_only_texreports_own_preamble_gets_a_format(private_cache):
+    assert ensure_format({"preamble.tex": "\\documentclass{article}\n"}) is None
+    assert preamble_input(None) == "\\input{preamble}"
+    assert preamble_input(Path("x.fmt")) == "\\input{fonts}"
+
+
+def test_warm_workers_start_from_the_format(private_cache, sample_document):
+    job = prepare(sample_document, options=RenderOptions(generated_at=GENERATED_AT))
+    worker = Worker(job.fixed)
+    try:
+        assert (worker.folder / "report.tex").read_text(encoding="utf-8").startswith("\\input{fonts}\n")
+        assert any(arg.startswith("-fmt=") for arg in worker.process.args)
+        assert worker.run(job.document, timeout=60).startswith(b"%PDF-")
+    finally:
+        worker.discard()
+
+
+def test_standalone_sources_still_compile_with_plain_xelatex(tmp_path, sample_document):
+    job = prepare(sample_document, options=RenderOptions(generated_at=GENERATED_AT))
+    for name, content in job.files.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    result = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"], cwd=tmp_path,
+                            capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert (tmp_path / "report.pdf").stat().st_size > 10_000
