@@ -12,7 +12,8 @@ import texreport
 MODULES = ["texreport", "texreport.errors", "texreport.models", "texreport.view", "texreport.labels",
            "texreport.escape", "texreport.fonts", "texreport.charts", "texreport.templating",
            "texreport.compiler", "texreport.pipeline", "texreport.workers", "texreport.batch",
-           "texreport.jobdirs", "texreport.naming", "texreport.cli"]
+           "texreport.jobdirs", "texreport.naming", "texreport.cli", "texreport.formats", "texreport.paths",
+           "texreport.launch"]
 
 
 @pytest.mark.parametrize("name", MODULES)

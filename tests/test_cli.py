@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from texreport.cli import cli
 from texreport.errors import CompileError
 
+from hostile_support import xelatex_processes_in
 from pdfcheck import pdf_text, squash
 
 TEXREPORT = [sys.executable, "-m", "texreport.cli"]
@@ -174,3 +176,44 @@ def test_unwritable_output_is_one_line_not_a_traceback(tmp_path, sample_file, co
     assert result.returncode == 1
     message = result.stderr.decode().strip()
     assert len(message.splitlines()) == 1 and "/proc/texreport-nope" in message and "Traceback" not in message
+
+
+# ------------------------------------------------------------------ the console script (texreport.launch)
+
+CONSOLE = Path(sys.executable).parent / "texreport"
+
+
+def run_console(args, *, cwd: Path) -> tuple[subprocess.CompletedProcess[bytes], Path]:
+    """Run the installed ``texreport`` script with a private TMPDIR; returns the result and that folder."""
+    if not CONSOLE.exists():
+        pytest.skip("the texreport console script is not installed next to this Python")
+    private = cwd / "private-tmp"
+    private.mkdir(exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(private)}
+    return subprocess.run([str(CONSOLE), *args], cwd=cwd, env=env, capture_output=True, timeout=180), private
+
+
+def test_console_script_renders_and_cleans_up(tmp_path, sample_file):
+    out = tmp_path / "r.pdf"
+    result, private = run_console(["render", str(sample_file), "-o", str(out)], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().strip() == str(out)
+    assert "模拟面试报告" in squash(pdf_text(out))
+    assert list(private.iterdir()) == []
+    assert xelatex_processes_in(private) == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["render", "missing.json", "-o", "x.pdf"], "no such file: missing.json"),
+    (["render"], "Missing argument"),
+    (["render", "bad.json", "-o", "x.pdf"], "overallScore"),
+])
+def test_console_script_failure_leaves_no_worker_behind(tmp_path, document, args, message):
+    document["overallScore"] = 150
+    (tmp_path / "bad.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result, private = run_console(args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr.decode()
+    assert not (tmp_path / "x.pdf").exists()
+    assert list(private.iterdir()) == []  # the head-start worker's folder is gone
+    assert xelatex_processes_in(private) == []

@@ -69,14 +69,14 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
     """Render a report to PDF."""
     from .compiler import CompileLimits
     from .formats import fixed_files
-    from .workers import WorkerPool
+    from .workers import WorkerPool, take_prestarted
 
     limits = CompileLimits(timeout=timeout)
     try:
-        with WorkerPool(spares=1, limits=limits) as pool:
-            # xelatex loads the preamble and fonts while Python imports, reads, checks and
-            # lays out the report (so it starts before pydantic and Jinja2 are imported);
-            # a one-shot process needs no replacement worker after this job.
+        # xelatex loads the preamble and fonts while Python imports, reads, checks and
+        # lays out the report (it starts before pydantic and Jinja2 are imported, or even
+        # before click: texreport.launch); a one-shot process needs no replacement worker.
+        with take_prestarted(limits) or WorkerPool(spares=1, limits=limits) as pool:
             pool.warm_up(fixed_files())
             pool.spares = 0
             from .naming import export_filename, is_safe_session_id

@@ -157,12 +157,13 @@ def _paint(cuts: list[tuple[int, FontClass]], start: int, end: int, cls: FontCla
     return merged
 
 
-_STARTS, _CLASSES = _class_table()
+_class_table = functools.cache(_class_table)  # built on first use, not at import (the CLI imports this early)
 
 
 def font_class(ch: str) -> FontClass:
     """Which part of the chain XeTeX uses for ``ch``: the Latin fonts, the CJK fonts or Symbola."""
-    return _CLASSES[bisect.bisect_right(_STARTS, ord(ch)) - 1]
+    starts, classes = _class_table()
+    return classes[bisect.bisect_right(starts, ord(ch)) - 1]
 
 
 def _hex_ranges(ranges: Iterable[tuple[int, int]]) -> str:

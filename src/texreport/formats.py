@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import subprocess
 import tempfile
@@ -64,7 +63,6 @@ _FORMAT_INPUTS = (PRELOAD_NAME, CLASSES_NAME, STYLE_FILE)
 
 _BUILD_NAME = "format.tex"
 _JOB_NAME = "texreport"
-_log = logging.getLogger("texreport.formats")
 _lock = threading.Lock()
 _failed: set[str] = set()    # keys whose build failed in this process: not retried
 
@@ -134,7 +132,10 @@ def ensure_format(fixed: Mapping[str, str], *, limits: CompileLimits = CompileLi
             _build(fixed, folder, fmt, sidecar, limits)
         except (RenderError, OSError) as error:
             _failed.add(key)
-            _log.warning("texreport: rendering without a precompiled format (%s)", error)
+            import logging  # only on this path: the CLI imports this module before anything else
+
+            logging.getLogger("texreport.formats").warning("texreport: rendering without a precompiled format (%s)",
+                                                           error)
             return None
     return fmt
 

@@ -43,7 +43,8 @@ from .errors import CompileError
 from .formats import ensure_format, preamble_input
 from .jobdirs import make_job_folder, remove_orphans
 
-__all__ = ["Worker", "WorkerPool", "shared_pool", "configure_shared_pool", "WORKER_DRIVER", "JOB_NAME"]
+__all__ = ["Worker", "WorkerPool", "shared_pool", "configure_shared_pool", "prestart_pool", "take_prestarted",
+           "WORKER_DRIVER", "JOB_NAME"]
 
 JOB_NAME = "body"  # the only thing ever written to a worker's pipe
 TEX_NAME = "report.tex"
@@ -255,3 +256,35 @@ def shared_pool() -> WorkerPool:
             _shared = WorkerPool(spares=_shared_spares)
             atexit.register(_shared.close)
         return _shared
+
+
+_prestarted: WorkerPool | None = None
+
+
+def prestart_pool() -> None:
+    """Start a one-shot pool with one spare now (``texreport render``'s head start; see texreport.launch).
+
+    Its worker has the default rlimits; a job's timeout applies when it runs. If
+    nobody takes the pool, it is closed at exit.
+    """
+    global _prestarted
+    from .formats import fixed_files
+
+    pool = WorkerPool(spares=1)
+    atexit.register(pool.close)
+    pool.warm_up(fixed_files())
+    _prestarted = pool
+
+
+def take_prestarted(limits: CompileLimits) -> WorkerPool | None:
+    """The pool :func:`prestart_pool` started, if any and if its rlimits fit ``limits`` (once)."""
+    global _prestarted
+    pool, _prestarted = _prestarted, None
+    if pool is None:
+        return None
+    if (pool.limits.max_file_bytes, pool.limits.max_memory_bytes, pool.limits.max_cpu_seconds) != (
+            limits.max_file_bytes, limits.max_memory_bytes, limits.max_cpu_seconds):
+        pool.close()
+        return None
+    pool.limits = limits
+    return pool
