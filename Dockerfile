@@ -14,11 +14,19 @@ RUN apt-get update \
 COPY . /opt/texreport/src
 RUN bash /opt/texreport/src/scripts/install.sh --venv /opt/texreport/venv --extras http --no-editable \
  && rm -rf /var/lib/apt/lists/* /root/.cache \
- && useradd --system --create-home --uid 10001 texreport
+ && useradd --system --create-home --uid 10001 texreport \
+ && install -d -o texreport -g texreport /opt/texreport/cache
 
 USER texreport
 WORKDIR /home/texreport
-ENV PATH=/opt/texreport/venv/bin:$PATH XDG_CACHE_HOME=/tmp/texreport-cache
+# texreport's cache lives in the image: the precompiled xelatex format, font coverage and
+# the compiled template are built here, once, by the user that runs the service; with
+# --read-only the running container only reads them. fontconfig's own cache goes to /tmp.
+ENV PATH=/opt/texreport/venv/bin:$PATH XDG_CACHE_HOME=/tmp/texreport-cache TEXREPORT_CACHE_DIR=/opt/texreport/cache
+RUN texreport sample > /tmp/sample.json \
+ && texreport render /tmp/sample.json -o /tmp/sample.pdf \
+ && ls /opt/texreport/cache/formats/*.fmt \
+ && rm -rf /tmp/sample.json /tmp/sample.pdf /tmp/texreport-cache
 EXPOSE 8080
 ENTRYPOINT ["texreport"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "8080"]
