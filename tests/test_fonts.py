@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -72,6 +73,7 @@ def test_missing_font_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_disk_cache_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TEXREPORT_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     located = fonts._locate(fonts.SYMBOL_FACE)
     fresh = fonts._coverage.__wrapped__(located.path, located.index)
@@ -140,3 +142,32 @@ def test_public_names() -> None:
     for name in fonts.__all__:
         assert hasattr(fonts, name)
     assert re.search(r"Noto Sans Mono CJK SC", font_setup_latex())
+
+
+def test_chain_is_cached_on_disk_and_read_again_when_a_font_changes(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEXREPORT_CACHE_DIR", str(tmp_path))
+    fresh = default_chain.__wrapped__()
+    stored = json.loads((tmp_path / "chain-v1.json").read_text(encoding="utf-8"))
+    assert any("DejaVuSans" in path for path, _, _ in stored["files"])
+
+    def no_fc_match(face):
+        raise AssertionError("a valid cached chain needs no fc-match")
+
+    monkeypatch.setattr(fonts, "_locate", no_fc_match)
+    cached = default_chain.__wrapped__()
+    for name in ("latin_text", "latin_mono", "cjk", "symbols", "fallback"):
+        assert getattr(cached, name).ranges() == getattr(fresh, name).ranges()
+    assert cached.covers("中") and cached.covers("😀") and not cached.covers("\U000F0000")
+
+    stored["files"][0][1] += 1  # as if the font file had been replaced
+    (tmp_path / "chain-v1.json").write_text(json.dumps(stored), encoding="utf-8")
+    with pytest.raises(AssertionError, match="fc-match"):
+        default_chain.__wrapped__()
+
+
+def test_codepoint_ranges_behave_like_a_set() -> None:
+    ranges = fonts.CodepointRanges([[10, 12], [1, 3], [20, 20]])
+    assert list(ranges) == [1, 2, 3, 10, 11, 12, 20] and len(ranges) == 7
+    assert 11 in ranges and 4 not in ranges and 0 not in ranges and 21 not in ranges and "a" not in ranges
+    assert {1, 2, 20} <= ranges and not {1, 4} <= ranges
