@@ -152,3 +152,19 @@ def test_standalone_sources_still_compile_with_plain_xelatex(tmp_path, sample_do
                             capture_output=True, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:]
     assert (tmp_path / "report.pdf").stat().st_size > 10_000
+
+
+def test_a_build_removes_formats_whose_tex_live_files_changed(private_cache):
+    folder = private_cache / "formats"
+    folder.mkdir(exist_ok=True)
+    stale, young = folder / "texreport-stale.fmt", folder / "texreport-young.fmt"
+    for fmt in (stale, young):
+        fmt.write_bytes(b"old format")
+        fmt.with_suffix(".json").write_text(json.dumps({"inputs": [["/nonexistent/file.sty", 1, 1]]}))
+    two_hours_ago = stale.stat().st_mtime - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    fixed = fixed_files()
+    fixed["texreport.sty"] += "\n% another edit, another format\n"
+    assert ensure_format(fixed) is not None
+    assert not stale.exists() and not stale.with_suffix(".json").exists()
+    assert young.exists()  # another process may be installing it right now

@@ -40,6 +40,7 @@ import os
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -179,10 +180,19 @@ def _recorded_inputs(fls: Path) -> list[list[object]]:
 
 
 def _remove_stale(folder: Path, *, keep: Path) -> None:
-    """Remove formats whose TeX Live files changed (they would be rebuilt anyway)."""
+    """Remove formats whose TeX Live files changed (they would be rebuilt anyway).
+
+    A format younger than an hour is left alone: another process may be between
+    installing it and installing its sidecar.
+    """
+    now = time.time()
     for other in folder.glob(f"{_JOB_NAME}-*.fmt"):
         sidecar = other.with_suffix(".json")
-        if other != keep and not _inputs_unchanged(sidecar):
+        try:
+            recent = now - other.stat().st_mtime < 3600
+        except OSError:
+            continue
+        if other != keep and not recent and not _inputs_unchanged(sidecar):
             for path in (other, sidecar):
                 try:
                     path.unlink()
