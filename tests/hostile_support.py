@@ -160,6 +160,14 @@ def children_of(pid: int) -> list[int]:
     return kids
 
 
+def default_sigint() -> None:
+    """``preexec_fn`` for a child that must answer Ctrl-C even when the test run ignores SIGINT
+    (a suite started in the background by a non-interactive shell inherits SIG_IGN)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 

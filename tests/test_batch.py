@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hostile_support import xelatex_processes_in
+from hostile_support import default_sigint, xelatex_processes_in
 
 from texreport.batch import expand_inputs, parse_shard, plan_batch
 from texreport.cli import cli
@@ -121,7 +121,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, document):
     env = {**os.environ, "TMPDIR": str(private_tmp)}
     process = subprocess.Popen(
         [sys.executable, "-c", "from texreport.cli import main; main()", "batch", str(inputs), "-o", str(out), "-j", "2"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_sigint,
     )
     try:
         deadline = time.monotonic() + 60

@@ -24,7 +24,7 @@ from texreport.compiler import CompileLimits
 from texreport.errors import CompileError, CompileTimeout, InputError, RenderError
 from texreport.pipeline import RenderOptions, render, render_to_file
 
-from hostile_support import open_fds, xelatex_processes_in
+from hostile_support import default_sigint, open_fds, xelatex_processes_in
 
 TEXREPORT = Path(sys.executable).parent / "texreport"
 
@@ -108,13 +108,18 @@ def test_killed_xelatex_leaves_nothing(private_tmp, document):
     assert_clean(private_tmp)
 
 
-def test_ctrl_c_of_cli_render_leaves_nothing(private_tmp, tmp_path, document):
+@pytest.mark.parametrize("cache", ["built", "empty"])
+def test_ctrl_c_of_cli_render_leaves_nothing(private_tmp, tmp_path, document, cache):
+    """Ctrl-C while xelatex runs: the render's worker, or (empty cache) the format's build."""
     source = tmp_path / "report.json"
     source.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     output = tmp_path / "out" / "report.pdf"
     env = dict(os.environ, TMPDIR=str(private_tmp))
+    if cache == "empty":
+        env["TEXREPORT_CACHE_DIR"] = str(tmp_path / "cache")
     process = subprocess.Popen([str(TEXREPORT), "render", str(source), "-o", str(output)], env=env,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=default_sigint)
     try:
         _wait_for_xelatex(private_tmp)
         process.send_signal(signal.SIGINT)  # what Ctrl-C sends the CLI; xelatex runs in its own process group
@@ -128,6 +133,9 @@ def test_ctrl_c_of_cli_render_leaves_nothing(private_tmp, tmp_path, document):
     assert not output.exists()
     assert not output.parent.exists() or list(output.parent.iterdir()) == []
     assert process.returncode == 130, stderr
+    assert stderr.decode().strip() == "texreport: interrupted"
+    if cache == "empty":  # no format, whole or partial, was installed
+        assert list((tmp_path / "cache").rglob("*.fmt*")) == []
 
 
 def test_failed_render_keeps_the_old_pdf_and_leaves_no_part_file(private_tmp, tmp_path, document, monkeypatch):

@@ -15,13 +15,24 @@ __all__ = ["main"]
 
 def main() -> None:
     arguments = sys.argv[1:]
-    if arguments[:1] == ["render"] and not {"-h", "--help"} & set(arguments):
-        from .workers import prestart_pool
-
-        prestart_pool()
-    from .cli import main as cli_main
-
+    try:
+        if arguments[:1] == ["render"] and not {"-h", "--help"} & set(arguments):
+            _head_start()
+        from .cli import main as cli_main
+    except KeyboardInterrupt:  # Ctrl-C before the CLI runs: as the CLI would answer it
+        sys.stderr.write("texreport: interrupted\n")
+        sys.exit(130)
     cli_main()
+
+
+def _head_start() -> None:
+    from .errors import TexreportError
+    from .workers import prestart_pool
+
+    try:
+        prestart_pool()
+    except (TexreportError, OSError):
+        pass  # no head start; the render itself meets the problem and reports it in one line
 
 
 if __name__ == "__main__":  # pragma: no cover
