@@ -168,3 +168,13 @@ def test_a_build_removes_formats_whose_tex_live_files_changed(private_cache):
     assert ensure_format(fixed) is not None
     assert not stale.exists() and not stale.with_suffix(".json").exists()
     assert young.exists()  # another process may be installing it right now
+
+
+def test_a_truncated_format_is_rebuilt_not_used(private_cache):
+    fmt = ensure_format(fixed_files())
+    assert fmt is not None
+    whole = fmt.read_bytes()
+    fmt.write_bytes(whole[: len(whole) // 2])  # as a crash or a full disk might leave it
+    assert ensure_format(fixed_files()) == fmt
+    rebuilt = fmt.stat().st_size
+    assert rebuilt > len(whole) // 2 and rebuilt == json.loads(fmt.with_suffix(".json").read_text())["size"]

@@ -155,7 +155,7 @@ def test_failed_write_never_leaves_a_half_pdf_under_the_final_name(tmp_path, mon
     def disk_full(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pipeline.os, "fsync", disk_full)
+    monkeypatch.setattr(os, "fsync", disk_full)
     with pytest.raises(OSError):
         pipeline.write_atomic(output, b"%PDF-1.5 " + b"x" * 100_000)
     assert list(tmp_path.iterdir()) == []

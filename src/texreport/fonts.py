@@ -31,14 +31,13 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .errors import ToolMissingError, UnsupportedCharacterError
-from .paths import cache_dir
+from .paths import cache_dir, write_atomic
 
 if TYPE_CHECKING:  # escape imports markdown-it; the CLI needs font_setup_latex before that
     from .escape import LatexMarkup
@@ -296,15 +295,7 @@ def _coverage(path: str, index: int) -> frozenset[int]:
 def _write_atomically(target: Path, content: str) -> None:
     # The cache is an optimisation: a read-only home must not break rendering.
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".coverage-", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(content)
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_atomic(target, content.encode("utf-8"), mode=0o644, sync=False)
     except OSError:
         pass
 

@@ -38,7 +38,6 @@ import hashlib
 import json
 import os
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -48,7 +47,7 @@ from .compiler import CompileLimits, check_log, finish_xelatex, start_sandboxed,
 from .errors import RenderError
 from .fonts import char_class_setup_text, font_setup_text
 from .jobdirs import job_folder
-from .paths import cache_dir, latex_dir
+from .paths import cache_dir, latex_dir, write_atomic
 
 __all__ = ["fixed_files", "ensure_format", "preamble_input", "format_enabled",
            "PRELOAD_NAME", "CLASSES_NAME", "FONTS_NAME", "PREAMBLE_NAME", "STYLE_FILE"]
@@ -99,9 +98,12 @@ def _key(fixed: Mapping[str, str]) -> str:
 
 
 def _inputs_unchanged(sidecar: Path) -> bool:
+    """Whether the format next to ``sidecar`` is whole and every file its build read is unchanged."""
     try:
-        recorded = json.loads(sidecar.read_text(encoding="utf-8"))["inputs"]
-        for path, size, mtime_ns in recorded:
+        stored = json.loads(sidecar.read_text(encoding="utf-8"))
+        if sidecar.with_suffix(".fmt").stat().st_size != stored["size"]:
+            return False
+        for path, size, mtime_ns in stored["inputs"]:
             stat = os.stat(path)
             if stat.st_size != size or stat.st_mtime_ns != mtime_ns:
                 return False
@@ -122,10 +124,10 @@ def ensure_format(fixed: Mapping[str, str], *, limits: CompileLimits = CompileLi
     key = _key(fixed)
     folder = cache_dir() / "formats"
     fmt, sidecar = folder / f"{_JOB_NAME}-{key}.fmt", folder / f"{_JOB_NAME}-{key}.json"
-    if fmt.is_file() and _inputs_unchanged(sidecar):
+    if _inputs_unchanged(sidecar):
         return fmt
     with _lock:  # one build per process; other threads wait for it
-        if fmt.is_file() and _inputs_unchanged(sidecar):
+        if _inputs_unchanged(sidecar):
             return fmt
         if key in _failed:
             return None
@@ -158,8 +160,11 @@ def _build(fixed: Mapping[str, str], folder: Path, fmt: Path, sidecar: Path, lim
         if not built.is_file():
             raise OSError(f"xelatex -ini wrote no {built.name}")
         inputs = _recorded_inputs(build / f"{_JOB_NAME}.fls")
-        _install(folder, fmt, built.read_bytes())
-        _install(folder, sidecar, json.dumps({"inputs": inputs}).encode("utf-8"))
+        data = built.read_bytes()
+        # 0644: a cache shared by users (a container image) stays readable. The sidecar
+        # comes second and records the size: a format without a matching one is rebuilt.
+        write_atomic(fmt, data, mode=0o644)
+        write_atomic(sidecar, json.dumps({"size": len(data), "inputs": inputs}).encode("utf-8"), mode=0o644)
     _remove_stale(folder, keep=fmt)
 
 
@@ -198,19 +203,3 @@ def _remove_stale(folder: Path, *, keep: Path) -> None:
                     path.unlink()
                 except OSError:
                     pass
-
-
-def _install(folder: Path, target: Path, data: bytes) -> None:
-    """Write ``target`` under a temporary name in ``folder``, then rename: readers see old or new, whole."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, 0o644)  # a cache shared by users (a container image) stays readable
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise

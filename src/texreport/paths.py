@@ -1,4 +1,4 @@
-"""Where texreport's own files are: the LaTeX sources it ships and its cache folder.
+"""Where texreport's own files are (the LaTeX sources it ships, its cache folder) and how it writes files.
 
 Kept free of heavy imports: the CLI asks for these before it loads pydantic or Jinja2.
 """
@@ -6,9 +6,10 @@ Kept free of heavy imports: the CLI asks for these before it loads pydantic or J
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
-__all__ = ["latex_dir", "cache_dir"]
+__all__ = ["latex_dir", "cache_dir", "write_atomic"]
 
 
 def latex_dir() -> Path:
@@ -27,3 +28,29 @@ def cache_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "texreport"
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int | None = None, sync: bool = True) -> None:
+    """Write ``data`` so that ``path`` is either absent, the old file, or complete.
+
+    A temporary name in the same folder, then a rename; ``sync`` flushes the data to
+    disk before the rename (a crash cannot leave a truncated file under ``path``);
+    ``mode`` sets the permissions (``mkstemp`` creates files readable by the owner only).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise

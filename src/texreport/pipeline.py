@@ -20,9 +20,7 @@ that has already loaded the preamble and fonts reads the body, then exits.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +32,7 @@ from .escape import CodeFiles, LatexMarkup
 from .fonts import default_chain
 from .formats import PREAMBLE_NAME, ensure_format, fixed_files, preamble_input
 from .jobdirs import job_folder
+from .paths import write_atomic
 from .models import Report, iter_text_fields, load_document
 from .templating import render_template
 from .view import ReportView, build_view
@@ -169,21 +168,3 @@ def render_to_file(
     data = render(document, options=options, keep_dir=keep_dir)
     write_atomic(Path(output), data)
     return Path(output)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` so that ``path`` is either absent, the old file, or complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
