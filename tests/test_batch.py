@@ -187,6 +187,19 @@ def test_grouped_batch_gives_each_report_the_pdf_a_single_render_gives(tmp_path,
         assert pdfinfo(grouped)["Title"] == pdfinfo(alone)["Title"]
         outline = pypdf.PdfReader(grouped).outline
         assert len(outline) == len(pypdf.PdfReader(alone).outline)
+        # Same places too (a report later in a group starts at the top of its page like a single one).
+        assert _placed_words(grouped) == _placed_words(alone)
+
+
+def _placed_words(pdf: Path) -> list[tuple[int, tuple[float, ...], str]]:
+    """Word boxes, without the lines that show the generation time (it differs between runs)."""
+    from pdfcheck import word_boxes
+
+    boxes = word_boxes(pdf)
+    timed = {(page, round(box[1])) for page, box, word in boxes
+             if word.startswith(("生成时间", "Generated")) or re.fullmatch(r"\d\d:\d\d", word)}
+    return [(page, box, word) for page, box, word in boxes
+            if not any(page == p and abs(round(box[1]) - y) <= 2 for p, y in timed)]
 
 
 def test_a_failing_group_falls_back_to_one_compile_per_report(tmp_path, document, monkeypatch):
