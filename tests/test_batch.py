@@ -151,8 +151,10 @@ def test_ctrl_c_stops_cleanly(tmp_path, document):
 
 
 def _grouped_inputs(tmp_path: Path, document) -> list[Path]:
+    rare = small(document, "groupzh01", questions=2)
+    rare["questionDetails"][0]["userAnswer"] += " 𠮷野家 𪚥"  # HanaMin: the only report of its group with fallback on
     variants = [
-        small(document, "groupzh01", questions=2),
+        rare,
         dict(small(document, "groupen02", questions=3), language="en"),
         small(document, "groupzh03", questions=6),   # code blocks, several pages
         small(document, "groupzh04", questions=1),

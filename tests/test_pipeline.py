@@ -150,3 +150,22 @@ def test_markdown_subset_is_typeset(tmp_path, document):
         assert found, word
         return found[0]
     assert x_of("int") > x_of("public") + 20
+
+
+def test_xecjk_fallback_is_on_only_for_reports_that_need_it(document, tmp_path):
+    from texreport.fonts import default_chain
+    from texreport.pipeline import prepare
+
+    chain = default_chain()
+    assert not chain.needs_fallback("中文 English Ελληνικά 😀 ① ※ 한국어")
+    assert not chain.needs_fallback("𠮷野家")  # Extension B, but Noto Sans CJK has it
+    assert chain.needs_fallback("野家 𪚥")
+    plain = prepare(document).document["body.tex"]
+    assert plain.startswith("\\xeCJKsetup{AutoFallBack=false}\n")
+    document["questionDetails"][0]["userAnswer"] += " 𪚥"
+    assert prepare(document).document["body.tex"].startswith("\\xeCJKsetup{AutoFallBack=true}\n")
+    document["questionDetails"][0]["userAnswer"] = "```\n𪚥 = 1\n```"  # in a code block: a code file, not body.tex
+    assert prepare(document).document["body.tex"].startswith("\\xeCJKsetup{AutoFallBack=true}\n")
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(render(document))
+    assert "𪚥" in pdf_text(pdf)

@@ -111,9 +111,12 @@ def prepare(
     code_files = CodeFiles(prefix=name_prefix)
     context = {f.name: getattr(view, f.name) for f in fields(view)}
     context.update(charts=charts, creation_date=_pdf_date(generated_at))
-    document_files = {BODY_NAME: render_template(TEMPLATE, code_files=code_files, **context)}
+    body = render_template(TEMPLATE, code_files=code_files, **context)
+    document_files = {name: content for name, content in code_files.items()}
+    # Everything this report typesets is in body.tex or a code file (the CSVs hold numbers).
+    fallback = default_chain().needs_fallback(body + "".join(document_files.values()))
+    document_files[BODY_NAME] = f"\\xeCJKsetup{{AutoFallBack={'true' if fallback else 'false'}}}\n" + body
     document_files.update(charts.files)
-    document_files.update(dict(code_files.items()))
     return JobSource(fixed=fixed_files(), document=document_files, view=view)
 
 
