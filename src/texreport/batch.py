@@ -40,10 +40,10 @@ from pathlib import Path
 
 from .compiler import CompileLimits, compile_xdv, kill_group, xdv_to_pdf
 from .errors import CompileError, InputError, TexreportError
+from .formats import ensure_format, preamble_input
 from .jobdirs import job_folder
 from .models import load_json
 from .naming import export_filename, is_safe_session_id
-from .formats import ensure_format, preamble_input
 from .pipeline import BODY_NAME, JobSource, RenderOptions, fixed_files, prepare, write_atomic
 from .workers import WorkerPool
 

@@ -32,8 +32,8 @@ from .escape import CodeFiles, LatexMarkup
 from .fonts import default_chain
 from .formats import PREAMBLE_NAME, ensure_format, fixed_files, preamble_input
 from .jobdirs import job_folder
-from .paths import write_atomic
 from .models import Report, iter_text_fields, load_document
+from .paths import write_atomic
 from .templating import render_template
 from .view import ReportView, build_view
 

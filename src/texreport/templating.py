@@ -22,8 +22,8 @@ from typing import Any
 
 import jinja2
 
-from .paths import cache_dir, latex_dir
 from .escape import CodeFiles, LatexMarkup, escape_text, markdown_to_latex
+from .paths import cache_dir, latex_dir
 from .view import chart_label
 
 __all__ = ["latex_dir", "make_environment", "render_template", "pdf_string", "keep_edge_spaces"]
