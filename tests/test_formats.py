@@ -103,7 +103,7 @@ def test_an_unwritable_cache_renders_without_a_format(monkeypatch, tmp_path, sam
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     monkeypatch.setenv("TEXREPORT_CACHE_DIR", str(blocker))
-    monkeypatch.setattr(formats, "_failed", set())
+    monkeypatch.setattr(formats, "_failed", {})
     with caplog.at_level(logging.WARNING, logger="texreport.formats"):
         assert ensure_format(fixed_files()) is None
         pdf = render(sample_document, options=RenderOptions(generated_at=GENERATED_AT))
@@ -112,8 +112,8 @@ def test_an_unwritable_cache_renders_without_a_format(monkeypatch, tmp_path, sam
     assert _leftover_build_folders() == []
 
 
-def test_a_failing_build_is_reported_once_and_not_retried(private_cache, monkeypatch, caplog):
-    monkeypatch.setattr(formats, "_failed", set())
+def test_a_failing_build_is_reported_once_and_retried_only_later(private_cache, monkeypatch, caplog):
+    monkeypatch.setattr(formats, "_failed", {})
     fixed = fixed_files()
     fixed["preload.tex"] = "\\documentclass{article}\n\\NoSuchMacro\n"
     calls = []
@@ -124,6 +124,9 @@ def test_a_failing_build_is_reported_once_and_not_retried(private_cache, monkeyp
         assert ensure_format(fixed) is None
     assert len(calls) == 1
     assert caplog.text.count("without a precompiled format") == 1
+    monkeypatch.setattr(formats, "RETRY_AFTER", 0.0)  # time has passed: the next render tries again
+    assert ensure_format(fixed) is None
+    assert len(calls) == 2
     assert _leftover_build_folders() == []
 
 

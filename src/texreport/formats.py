@@ -64,7 +64,8 @@ _FORMAT_INPUTS = (PRELOAD_NAME, CLASSES_NAME, STYLE_FILE)
 _BUILD_NAME = "format.tex"
 _JOB_NAME = "texreport"
 _lock = threading.Lock()
-_failed: set[str] = set()    # keys whose build failed in this process: not retried
+_failed: dict[str, float] = {}  # key → when its build failed in this process (time.monotonic())
+RETRY_AFTER = 600.0              # seconds before a failed build is tried again (a full disk may be freed)
 
 
 def fixed_files() -> dict[str, str]:
@@ -116,8 +117,9 @@ def ensure_format(fixed: Mapping[str, str], *, limits: CompileLimits = CompileLi
     """The format for these fixed files, built now if missing or stale; None to run without one.
 
     None when the files are not texreport's preamble (no ``preload.tex``), when
-    formats are turned off, or when the build failed or could not be stored (logged
-    once per process; the render goes on without a format).
+    formats are turned off, or when the build failed or could not be stored (logged;
+    renders go on without a format, and the build is tried again after
+    :data:`RETRY_AFTER` seconds).
     """
     if any(name not in fixed for name in _FORMAT_INPUTS) or not format_enabled():
         return None
@@ -129,12 +131,12 @@ def ensure_format(fixed: Mapping[str, str], *, limits: CompileLimits = CompileLi
     with _lock:  # one build per process; other threads wait for it
         if _inputs_unchanged(sidecar):
             return fmt
-        if key in _failed:
+        if key in _failed and time.monotonic() - _failed[key] < RETRY_AFTER:
             return None
         try:
             _build(fixed, folder, fmt, sidecar, limits)
         except (RenderError, OSError) as error:
-            _failed.add(key)
+            _failed[key] = time.monotonic()
             import logging  # only on this path: the CLI imports this module before anything else
 
             logging.getLogger("texreport.formats").warning("texreport: rendering without a precompiled format (%s)",

@@ -164,7 +164,11 @@ class WorkerPool:
         self.close()
 
     def warm_up(self, fixed: Mapping[str, str]) -> None:
-        """Start spares for ``fixed`` now (they load in the background); returns at once."""
+        """Start spares for ``fixed`` now (they load in the background); returns at once.
+
+        (Once per installation it first builds the precompiled format, ~1 s.)
+        """
+        ensure_format(fixed, limits=self.limits)  # a first build happens here, not under the pool's lock
         with self._lock:
             self._replenish(fixed)
 
@@ -181,6 +185,7 @@ class WorkerPool:
             self._idle.append(Worker(fixed, limits=self.limits))
 
     def _take(self, fixed: Mapping[str, str], limits: CompileLimits) -> Worker:
+        ensure_format(fixed, limits=limits)  # as in warm_up: never build it while holding the lock
         with self._lock:
             if self._closed:
                 raise CompileError("the worker pool is closed")
