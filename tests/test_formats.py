@@ -16,9 +16,9 @@ import pytest
 from texreport import formats
 from texreport.formats import ensure_format, fixed_files, preamble_input
 from texreport.pipeline import RenderOptions, prepare, render
-from texreport.workers import Worker
+from texreport.workers import Worker, WorkerPool
 
-from pdfcheck import GENERATED_AT, load_fixture, render_file, word_boxes
+from pdfcheck import GENERATED_AT, load_fixture, pdf_text, render_file, word_boxes
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +181,34 @@ def test_a_truncated_format_is_rebuilt_not_used(private_cache):
     assert ensure_format(fixed_files()) == fmt
     rebuilt = fmt.stat().st_size
     assert rebuilt > len(whole) // 2 and rebuilt == json.loads(fmt.with_suffix(".json").read_text())["size"]
+
+
+def _damage(fmt: Path) -> bytes:
+    """Flip bytes inside the format, keeping its size (the sidecar's check cannot see it)."""
+    data = bytearray(fmt.read_bytes())
+    for index in range(1000, len(data) // 2, 997):
+        data[index] ^= 0x55
+    fmt.write_bytes(bytes(data))
+    return bytes(data)
+
+
+@pytest.mark.parametrize("path", ["cold", "warm"])
+def test_a_format_xelatex_refuses_is_dropped_and_the_render_still_succeeds(private_cache, sample_document,
+                                                                           caplog, path, tmp_path):
+    fmt = ensure_format(fixed_files())
+    assert fmt is not None
+    damaged = _damage(fmt)
+    options = RenderOptions(generated_at=GENERATED_AT)
+    with caplog.at_level(logging.WARNING, logger="texreport.formats"):
+        if path == "cold":
+            pdf = render(sample_document, options=options)
+        else:
+            job = prepare(sample_document, options=options)
+            with WorkerPool(spares=1) as pool:
+                pdf = pool.compile(job.fixed, job.document)
+    assert pdf.startswith(b"%PDF-")
+    out = tmp_path / "r.pdf"
+    out.write_bytes(pdf)
+    assert "模拟面试报告" in pdf_text(out)
+    assert "refused the format" in caplog.text
+    assert ensure_format(fixed_files()) == fmt and fmt.read_bytes() != damaged  # built again, whole

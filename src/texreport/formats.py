@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import threading
 import time
@@ -44,12 +45,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .compiler import CompileLimits, check_log, finish_xelatex, start_sandboxed, xelatex_executable
-from .errors import RenderError
+from .errors import CompileError, RenderError
 from .fonts import char_class_setup_text, font_setup_text
 from .jobdirs import job_folder
 from .paths import cache_dir, latex_dir, write_atomic
 
-__all__ = ["fixed_files", "ensure_format", "preamble_input", "format_enabled",
+__all__ = ["fixed_files", "ensure_format", "preamble_input", "format_enabled", "format_refused", "forget_format",
            "PRELOAD_NAME", "CLASSES_NAME", "FONTS_NAME", "PREAMBLE_NAME", "STYLE_FILE"]
 
 PRELOAD_NAME = "preload.tex"     # class + texreport.sty + charclasses.tex: what the format holds
@@ -86,6 +87,30 @@ def preamble_input(fmt: Path | None) -> str:
 
 def format_enabled() -> bool:
     return os.environ.get("TEXREPORT_FORMAT", "on").strip().lower() not in ("off", "0", "no", "false")
+
+
+_REFUSAL = re.compile(r"Could not undump|Fatal format file error|can't find the format file")
+
+
+def format_refused(error: RenderError) -> bool:
+    """Whether a compile failed because xelatex could not load its format (damaged, unreadable).
+
+    The sidecar catches a truncated or outdated format; this catches the rest, so that
+    the caller can :func:`forget_format` it and compile again without one.
+    """
+    return isinstance(error, CompileError) and bool(_REFUSAL.search(f"{error.tex_error}\n{error.log_excerpt}"))
+
+
+def forget_format(fmt: Path) -> None:
+    """Remove a format xelatex refused; the next :func:`ensure_format` builds it again."""
+    import logging
+
+    logging.getLogger("texreport.formats").warning("texreport: xelatex refused the format %s; rebuilding it", fmt)
+    for path in (fmt.with_suffix(".json"), fmt):  # the sidecar first: the pair is invalid at once
+        try:
+            path.unlink()
+        except OSError:
+            pass
 
 
 def _key(fixed: Mapping[str, str]) -> str:

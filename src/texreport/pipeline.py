@@ -30,7 +30,8 @@ from .charts import build_charts
 from .compiler import CompileLimits, compile_tex
 from .escape import CodeFiles, LatexMarkup
 from .fonts import default_chain
-from .formats import PREAMBLE_NAME, ensure_format, fixed_files, preamble_input
+from .errors import CompileError
+from .formats import PREAMBLE_NAME, ensure_format, fixed_files, forget_format, format_refused, preamble_input
 from .jobdirs import job_folder
 from .models import Report, iter_text_fields, load_document
 from .paths import write_atomic
@@ -149,11 +150,17 @@ def render(
         folder = Path(folder_name)
         write_source(job, folder)
         try:
+            if fmt is not None:
+                (folder / FORMAT_TEX_NAME).write_text(f"{preamble_input(fmt)}\n\\input{{body}}\n", encoding="utf-8")
+                try:
+                    result = compile_tex(folder, FORMAT_TEX_NAME, limits=options.limits, fmt=fmt)
+                except CompileError as error:
+                    if not format_refused(error):
+                        raise
+                    forget_format(fmt)
+                    fmt = None
             if fmt is None:
                 result = compile_tex(folder, TEX_NAME, limits=options.limits)
-            else:
-                (folder / FORMAT_TEX_NAME).write_text(f"{preamble_input(fmt)}\n\\input{{body}}\n", encoding="utf-8")
-                result = compile_tex(folder, FORMAT_TEX_NAME, limits=options.limits, fmt=fmt)
             return result.pdf.read_bytes()
         finally:
             if keep_dir is not None:

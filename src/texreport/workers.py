@@ -40,7 +40,7 @@ from pathlib import Path
 
 from .compiler import CompileLimits, check_result, finish_xelatex, kill_group, start_xelatex
 from .errors import CompileError
-from .formats import ensure_format, preamble_input
+from .formats import ensure_format, forget_format, format_refused, preamble_input
 from .jobdirs import make_job_folder, remove_orphans
 
 __all__ = ["Worker", "WorkerPool", "shared_pool", "configure_shared_pool", "prestart_pool", "take_prestarted",
@@ -79,9 +79,9 @@ class Worker:
         try:
             for name, content in fixed.items():
                 (self.folder / name).write_text(content, encoding="utf-8")
-            fmt = ensure_format(fixed, limits=limits)  # None: the whole preamble loads here
-            (self.folder / TEX_NAME).write_text(f"{preamble_input(fmt)}\n{WORKER_DRIVER}", encoding="utf-8")
-            self.process = start_xelatex(self.folder, TEX_NAME, limits=limits, stdin=subprocess.PIPE, fmt=fmt)
+            self.fmt = ensure_format(fixed, limits=limits)  # None: the whole preamble loads here
+            (self.folder / TEX_NAME).write_text(f"{preamble_input(self.fmt)}\n{WORKER_DRIVER}", encoding="utf-8")
+            self.process = start_xelatex(self.folder, TEX_NAME, limits=limits, stdin=subprocess.PIPE, fmt=self.fmt)
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise
@@ -218,6 +218,19 @@ class WorkerPool:
         worker = self._take(fixed, limits)
         try:
             return worker.run(document, timeout=limits.timeout, keep_dir=keep_dir)
+        except CompileError as error:
+            if worker.fmt is None or not format_refused(error):
+                raise
+            # xelatex could not load the format: drop it (spares started from it have
+            # died too and are replaced), and run this job once more; the next worker
+            # rebuilds the format or, failing that, loads the whole preamble.
+            forget_format(worker.fmt)
+            retry = self._take(fixed, limits)
+            try:
+                return retry.run(document, timeout=limits.timeout, keep_dir=keep_dir)
+            finally:
+                with self._lock:
+                    self._busy.discard(retry)
         finally:
             with self._lock:
                 self._busy.discard(worker)
