@@ -24,12 +24,14 @@ em and ex at ``\begin{document}``, in the body font. Runs with and without the
 format read the same preamble, and the tests compare word positions and fonts.
 
 The format lives in ``cache_dir()/formats`` (:func:`texreport.paths.cache_dir`),
-named by a hash of what went into it (``preload.tex``,
-``charclasses.tex``, ``texreport.sty``, the xelatex binary). A sidecar lists every file of the TeX
-installation the build read (``-recorder``) with its size and mtime; when one
-changes (TeX Live updated) the format is rebuilt. The build runs in the same
-sandbox as a compile. If it fails, or the cache cannot be written, renders run
-without a format: slower, same PDF. ``TEXREPORT_FORMAT=off`` turns it off.
+named by a hash of what went into it (``preload.tex``, ``charclasses.tex``,
+``texreport.sty``, the xelatex binary). A sidecar records the format's size and
+every file of the TeX installation the build read (``-recorder``) with its size
+and mtime; a truncated format, or a changed file (TeX Live updated), means a
+rebuild. The build runs in the same sandbox as a compile. If it fails, or the
+cache cannot be written, renders run without a format: slower, same PDF. A format
+xelatex refuses anyway is dropped by the caller (:func:`format_refused`,
+:func:`forget_format`). ``TEXREPORT_FORMAT=off`` turns formats off.
 """
 
 from __future__ import annotations
