@@ -138,13 +138,18 @@ def test_only_texreports_own_preamble_gets_a_format(private_cache):
 
 def test_warm_workers_start_from_the_format(private_cache, sample_document):
     job = prepare(sample_document, options=RenderOptions(generated_at=GENERATED_AT))
-    worker = Worker(job.fixed)
+    worker = Worker(job.fixed, fmt=ensure_format(job.fixed))
     try:
         assert (worker.folder / "report.tex").read_text(encoding="utf-8").startswith("\\input{fonts}\n")
         assert any(arg.startswith("-fmt=") for arg in worker.process.args)
         assert worker.run(job.document, timeout=60).startswith(b"%PDF-")
     finally:
         worker.discard()
+    with WorkerPool(spares=1) as pool:  # the pool hands its spares the format
+        pool.warm_up(job.fixed)
+        (pid,) = pool.worker_pids()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        assert f"-fmt={ensure_format(job.fixed)}".encode() in command
 
 
 def test_standalone_sources_still_compile_with_plain_xelatex(tmp_path, sample_document):

@@ -42,6 +42,11 @@ class CompileLimits:
     max_memory_bytes: int = 3 * 1024**3       # RLIMIT_AS: CJK fonts need a few hundred MB
     max_cpu_seconds: int = 120                # RLIMIT_CPU: a second, independent stop
 
+    @property
+    def rlimits(self) -> tuple[int, int, int]:
+        """The bounds fixed when a process starts (the timeout applies per job)."""
+        return (self.max_file_bytes, self.max_memory_bytes, self.max_cpu_seconds)
+
 
 @dataclass(frozen=True)
 class CompileResult:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .errors import ToolMissingError, UnsupportedCharacterError
-from .paths import cache_dir, write_atomic
+from .paths import cache_dir, write_atomic, xdg_cache_home
 
 if TYPE_CHECKING:  # escape imports markdown-it; the CLI needs font_setup_latex before that
     from .escape import LatexMarkup
@@ -374,8 +374,11 @@ class FontChain:
             if monospace is None:
                 return in_text and in_mono
             return in_mono if monospace else in_text
-        primary = self.cjk if cls == "cjk" else self.symbols
-        return cp in primary or cp in self.fallback
+        return cp in self._primary(cls) or cp in self.fallback
+
+    def _primary(self, cls: FontClass) -> CodepointRanges:
+        """The font xeCJK tries first for a CJK- or symbol-class character."""
+        return self.cjk if cls == "cjk" else self.symbols
 
     def needs_fallback(self, text: str) -> bool:
         """Whether some CJK- or symbol-class character of ``text`` is drawn by the fallback (HanaMin).
@@ -384,9 +387,8 @@ class FontChain:
         report's TeX time); a document that needs no fallback turns it off.
         """
         for ch in set(text):
-            if ord(ch) < 0x80 or font_class(ch) == "latin":
-                continue
-            if ord(ch) not in (self.cjk if font_class(ch) == "cjk" else self.symbols):
+            cls = "latin" if ord(ch) < 0x80 else font_class(ch)
+            if cls != "latin" and ord(ch) not in self._primary(cls):
                 return True
         return False
 
@@ -411,8 +413,7 @@ _CHAIN_CACHE = "chain-v1.json"
 
 def _fontconfig_stamp() -> str:
     """What changes when fonts are installed or fontconfig is reconfigured (fc-cache, packages)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folders = ("/etc/fonts", "/etc/fonts/conf.d", "/var/cache/fontconfig", os.path.join(base, "fontconfig"),
+    folders = ("/etc/fonts", "/etc/fonts/conf.d", "/var/cache/fontconfig", str(xdg_cache_home() / "fontconfig"),
                os.path.expanduser("~/.fontconfig"))
     parts = [repr((LATIN_TEXT, LATIN_MONO, CJK_FACES, SYMBOL_FACE, FALLBACK_FACES))]
     parts += [os.environ.get(name, "") for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH")]

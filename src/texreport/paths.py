@@ -9,7 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["latex_dir", "cache_dir", "write_atomic"]
+__all__ = ["latex_dir", "cache_dir", "xdg_cache_home", "write_atomic"]
 
 
 def latex_dir() -> Path:
@@ -24,10 +24,12 @@ def cache_dir() -> Path:
     compiled templates); a read-only or missing folder only makes renders slower.
     """
     explicit = os.environ.get("TEXREPORT_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "texreport"
+    return Path(explicit) if explicit else xdg_cache_home() / "texreport"
+
+
+def xdg_cache_home() -> Path:
+    """``$XDG_CACHE_HOME``, else ``~/.cache`` (where fontconfig keeps its cache too)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"))
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int | None = None, sync: bool = True) -> None:

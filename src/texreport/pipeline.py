@@ -113,7 +113,7 @@ def prepare(
     context = {f.name: getattr(view, f.name) for f in fields(view)}
     context.update(charts=charts, creation_date=_pdf_date(generated_at))
     body = render_template(TEMPLATE, code_files=code_files, **context)
-    document_files = {name: content for name, content in code_files.items()}
+    document_files = dict(code_files.items())
     # Everything this report typesets is in body.tex or a code file (the CSVs hold numbers).
     fallback = default_chain().needs_fallback(body + "".join(document_files.values()))
     document_files[BODY_NAME] = f"\\xeCJKsetup{{AutoFallBack={'true' if fallback else 'false'}}}\n" + body

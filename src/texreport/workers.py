@@ -64,24 +64,27 @@ def _fingerprint(fixed: Mapping[str, str], limits: CompileLimits) -> str:
     for name in sorted(fixed):
         digest.update(name.encode() + b"\0" + fixed[name].encode("utf-8") + b"\0")
     # rlimits are set when the process starts; the timeout applies per job, so it is not part of the key.
-    digest.update(repr((limits.max_file_bytes, limits.max_memory_bytes, limits.max_cpu_seconds)).encode())
+    digest.update(repr(limits.rlimits).encode())
     return digest.hexdigest()
 
 
 class Worker:
     """One xelatex process waiting for its body; use :meth:`run` once, then it is spent."""
 
-    def __init__(self, fixed: Mapping[str, str], *, limits: CompileLimits = CompileLimits()) -> None:
+    def __init__(self, fixed: Mapping[str, str], *, limits: CompileLimits = CompileLimits(),
+                 fmt: Path | None = None) -> None:
+        """Start xelatex on ``fixed``: from the precompiled format ``fmt`` (see texreport.formats)
+        if given, else loading the whole preamble."""
         self.fingerprint = _fingerprint(fixed, limits)
+        self.fmt = fmt
         self.started = time.monotonic()
         # The pid in the name lets a later process remove what a killed one left (remove_orphans).
         self.folder = make_job_folder("worker")
         try:
             for name, content in fixed.items():
                 (self.folder / name).write_text(content, encoding="utf-8")
-            self.fmt = ensure_format(fixed, limits=limits)  # None: the whole preamble loads here
-            (self.folder / TEX_NAME).write_text(f"{preamble_input(self.fmt)}\n{WORKER_DRIVER}", encoding="utf-8")
-            self.process = start_xelatex(self.folder, TEX_NAME, limits=limits, stdin=subprocess.PIPE, fmt=self.fmt)
+            (self.folder / TEX_NAME).write_text(f"{preamble_input(fmt)}\n{WORKER_DRIVER}", encoding="utf-8")
+            self.process = start_xelatex(self.folder, TEX_NAME, limits=limits, stdin=subprocess.PIPE, fmt=fmt)
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise
@@ -168,11 +171,11 @@ class WorkerPool:
 
         (Once per installation it first builds the precompiled format, ~1 s.)
         """
-        ensure_format(fixed, limits=self.limits)  # a first build happens here, not under the pool's lock
+        fmt = ensure_format(fixed, limits=self.limits)  # a first build happens here, not under the lock
         with self._lock:
-            self._replenish(fixed)
+            self._replenish(fixed, fmt)
 
-    def _replenish(self, fixed: Mapping[str, str]) -> None:
+    def _replenish(self, fixed: Mapping[str, str], fmt: Path | None) -> None:
         # Called with the lock held. Popen returns at once; xelatex loads on its own.
         if self._closed:
             return
@@ -182,10 +185,10 @@ class WorkerPool:
             self._idle.remove(worker)
             worker.discard()
         while len(self._idle) < self.spares:
-            self._idle.append(Worker(fixed, limits=self.limits))
+            self._idle.append(Worker(fixed, limits=self.limits, fmt=fmt))
 
     def _take(self, fixed: Mapping[str, str], limits: CompileLimits) -> Worker:
-        ensure_format(fixed, limits=limits)  # as in warm_up: never build it while holding the lock
+        fmt = ensure_format(fixed, limits=limits)  # as in warm_up: never build it while holding the lock
         with self._lock:
             if self._closed:
                 raise CompileError("the worker pool is closed")
@@ -193,10 +196,10 @@ class WorkerPool:
             worker = next((w for w in self._idle if w.fingerprint == wanted and w.alive), None)
             if worker is not None:
                 self._idle.remove(worker)
-            self._replenish(fixed)  # before the job runs, so the next spare loads meanwhile
+            self._replenish(fixed, fmt)  # before the job runs, so the next spare loads meanwhile
             if worker is None:
                 self.cold_starts += 1
-                worker = Worker(fixed, limits=limits)
+                worker = Worker(fixed, limits=limits, fmt=fmt)
             self._busy.add(worker)
             self.jobs += 1
             return worker
@@ -215,27 +218,23 @@ class WorkerPool:
         that is still loading its preamble spends part of it).
         """
         limits = limits or self.limits
-        worker = self._take(fixed, limits)
-        try:
-            return worker.run(document, timeout=limits.timeout, keep_dir=keep_dir)
-        except CompileError as error:
-            if worker.fmt is None or not format_refused(error):
-                raise
-            # xelatex could not load the format: drop it (spares started from it have
-            # died too and are replaced), and run this job once more; the next worker
-            # rebuilds the format or, failing that, loads the whole preamble.
-            forget_format(worker.fmt)
-            retry = self._take(fixed, limits)
+        for last_attempt in (False, True):
+            worker = self._take(fixed, limits)
             try:
-                return retry.run(document, timeout=limits.timeout, keep_dir=keep_dir)
+                return worker.run(document, timeout=limits.timeout, keep_dir=keep_dir)
+            except CompileError as error:
+                if last_attempt or worker.fmt is None or not format_refused(error):
+                    raise
+                # xelatex could not load the format: drop it (spares started from it have
+                # died too and are replaced) and run the job once more; the next worker
+                # rebuilds the format or, failing that, loads the whole preamble.
+                forget_format(worker.fmt)
             finally:
                 with self._lock:
-                    self._busy.discard(retry)
-        finally:
-            with self._lock:
-                self._busy.discard(worker)
-            if self._closed:  # closed while we ran: the pool already killed it
-                worker.discard()
+                    self._busy.discard(worker)
+                if self._closed:  # closed while we ran: the pool already killed it
+                    worker.discard()
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def close(self) -> None:
         """Kill every worker, idle or busy, and remove their folders; later compiles fail."""
@@ -300,8 +299,7 @@ def take_prestarted(limits: CompileLimits) -> WorkerPool | None:
     pool, _prestarted = _prestarted, None
     if pool is None:
         return None
-    if (pool.limits.max_file_bytes, pool.limits.max_memory_bytes, pool.limits.max_cpu_seconds) != (
-            limits.max_file_bytes, limits.max_memory_bytes, limits.max_cpu_seconds):
+    if pool.limits.rlimits != limits.rlimits:
         pool.close()
         return None
     pool.limits = limits
