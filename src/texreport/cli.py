@@ -76,8 +76,10 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
         # xelatex loads the preamble and fonts while Python imports, reads, checks and
         # lays out the report (it starts before pydantic and Jinja2 are imported, or even
         # before click: texreport.launch); a one-shot process needs no replacement worker.
-        with take_prestarted(limits) or WorkerPool(spares=1, limits=limits) as pool:
-            pool.warm_up(fixed_files())
+        prestarted = take_prestarted(limits)  # its spare is already loading
+        with prestarted or WorkerPool(spares=1, limits=limits) as pool:
+            if prestarted is None:
+                pool.warm_up(fixed_files())
             pool.spares = 0
             from .naming import export_filename, is_safe_session_id
             from .pipeline import RenderOptions, render_to_file

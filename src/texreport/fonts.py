@@ -127,6 +127,7 @@ _XECJK_CJK_RANGES: tuple[tuple[int, int], ...] = (
 )
 
 
+@functools.cache  # built on first use, not at import (the CLI imports this module early)
 def _class_table() -> tuple[list[int], list[FontClass]]:
     """Breakpoints → class, later entries winning, as \\xeCJKsetcharclass does."""
     cps: list[tuple[int, int, FontClass]] = [(a, b, "cjk") for a, b in _XECJK_CJK_RANGES]
@@ -154,9 +155,6 @@ def _paint(cuts: list[tuple[int, FontClass]], start: int, end: int, cls: FontCla
             continue
         merged.append((c, k))
     return merged
-
-
-_class_table = functools.cache(_class_table)  # built on first use, not at import (the CLI imports this early)
 
 
 def font_class(ch: str) -> FontClass:
