@@ -62,9 +62,9 @@ SUPPORT_MACROS = LatexMarkup(
     # Long words: a ragged break before the word (cheap, so a word that fits moves to
     # the next line whole), then, only if it must, a break at a boundary inside it
     # (camelCase, after . / _ -) and, dearer still, anywhere.
-    "\\DeclareRobustCommand\\TRwordstart{\\hskip 0pt plus 1fil\\penalty200\\hskip 0pt plus -1fil\\relax}\n"
-    "\\DeclareRobustCommand\\TRbreakpart{\\hskip 0pt plus 1fil\\penalty3000\\hskip 0pt plus -1fil\\relax}\n"
-    "\\DeclareRobustCommand\\TRbreakany{\\hskip 0pt plus 1fil\\penalty6000\\hskip 0pt plus -1fil\\relax}\n"
+    "\\DeclareRobustCommand\\TRwordstart{\\nobreak\\hskip 0pt plus 1fil\\penalty50\\hskip 0pt plus -1fil\\relax}\n"
+    "\\DeclareRobustCommand\\TRbreakpart{\\nobreak\\hskip 0pt plus 1fil\\penalty200\\hskip 0pt plus -1fil\\relax}\n"
+    "\\DeclareRobustCommand\\TRbreakany{\\nobreak\\hskip 0pt plus 1fil\\penalty900\\hskip 0pt plus -1fil\\relax}\n"
 )
 
 # One table, applied once per character.  Every replacement ends in "{}", "}" or is

@@ -32,8 +32,10 @@ __all__ = ["markdown_to_latex", "MAX_NESTING", "LINK_SCHEMES"]
 
 #: The parser's nesting limit (markdown-it counts a list and its item as two levels).
 MAX_NESTING = 60
-#: Deeper lists continue flat (LaTeX has four list levels; the template may use one).
-MAX_LIST_DEPTH = 4
+#: Deeper lists are typeset without list environments, still indented (LaTeX has four
+#: levels of itemize/enumerate and the template itself may use one).
+MAX_LIST_DEPTH = 3
+_MAX_EXTRA_INDENT = 8  # flat levels beyond which indentation stops growing
 #: Deeper block quotes continue inside the deepest bar.
 MAX_QUOTE_DEPTH = 5
 #: The only URL schemes that become link annotations.
@@ -170,8 +172,9 @@ class _Renderer:
             self.list_depth -= 1
         if self.list_depth >= MAX_LIST_DEPTH:
             markers = [f"{number + k}{opener.markup}" if ordered else "•" for k in range(len(items))]
-            return _PAR.join(f"\\TRmdflatitem{{{self.list_depth}}}{{{join_pieces(escape_pieces(marker))}}}{body}"
-                             for marker, (body, _) in zip(markers, rendered))
+            indent = min(self.list_depth - MAX_LIST_DEPTH + 1, _MAX_EXTRA_INDENT)
+            return "\n".join(f"\\TRmdflatitem{{{indent}}}{{{join_pieces(escape_pieces(marker))}}}{{{body}}}"
+                              for marker, (body, _) in zip(markers, rendered))
         spacing = "TRmdtight" if tight else "TRmdloose"
         if ordered:
             delimiter = ")" if opener.markup == ")" else "."
@@ -329,8 +332,10 @@ class _Inline:
         self.strong = 0
         self.link_url: list[str | None] = []
         self.plain_links = 0  # open links whose scheme makes no annotation
+        self.kai: set[int] = set()  # em_open indices whose CJK text the Kai face draws
 
     def pieces(self, children: list[Token]) -> Iterator[str]:
+        self.kai = _kai_spans(children)
         for index, child in enumerate(children):
             yield from self.child(child, children, index)
 
@@ -349,7 +354,7 @@ class _Inline:
             yield "{\\bfseries "
         elif kind == "em_open":
             self.emphasis += 1
-            yield "\\TRmdem{" + ("1" if self._kai_fits(children, index) else "0") + "}{"
+            yield "\\TRmdem{" + ("1" if index in self.kai else "0") + "}{"
         elif kind == "s_open":
             self.strike += 1
             yield "{"
@@ -379,24 +384,6 @@ class _Inline:
             return
         yield from _struck(text)  # each word or CJK character its own struck box
 
-    def _kai_fits(self, children: list[Token], index: int) -> bool:
-        """Whether every CJK character up to the matching em_close is in the Kai face."""
-        depth = 0
-        coverage = None
-        for child in children[index:]:
-            if child.type == "em_open":
-                depth += 1
-            elif child.type == "em_close":
-                depth -= 1
-                if depth == 0:
-                    break
-            for ch in child.content:
-                if _is_cjk(ch):
-                    coverage = coverage if coverage is not None else _kai_coverage()
-                    if ord(ch) not in coverage:
-                        return False
-        return coverage is not None
-
     def link_open(self, child: Token, children: list[Token], index: int) -> Iterator[str]:
         href = str(child.attrGet("href") or "")
         if not href.lower().startswith(LINK_SCHEMES):
@@ -423,6 +410,31 @@ class _Inline:
         yield "}{"
         yield from escape_pieces(str(child.attrGet("src") or ""))
         yield "}"
+
+
+def _kai_spans(children: list[Token]) -> set[int]:
+    """Indices of em_open tokens whose span holds CJK text that FandolKai draws entirely (one pass)."""
+    found: set[int] = set()
+    stack: list[list[int]] = []  # [em_open index, all covered (0/1), has CJK (0/1)]
+    coverage: frozenset[int] | None = None
+    for index, child in enumerate(children):
+        if child.type == "em_open":
+            stack.append([index, 1, 0])
+        elif child.type == "em_close" and stack:
+            opened, covered, has_cjk = stack.pop()
+            if covered and has_cjk:
+                found.add(opened)
+            if stack:  # the enclosing span holds this one
+                stack[-1][1] &= covered
+                stack[-1][2] |= has_cjk
+        elif stack and child.type in ("text", "code_inline"):
+            for ch in child.content:
+                if _is_cjk(ch):
+                    coverage = _kai_coverage() if coverage is None else coverage
+                    stack[-1][2] = 1
+                    if ord(ch) not in coverage:
+                        stack[-1][1] = 0
+    return found
 
 
 def _shown_url(href: str) -> str:
