@@ -264,3 +264,46 @@ def test_same_text_cold_warm_and_in_a_batch_group(gfm, tmp_path):
     assert [strip(p) for p in pdf_pages(grouped)] == expected
     assert sorted(link_targets(grouped)) == sorted(link_targets(cold))
     assert GENERATED_AT  # the cold and warm renders share the fixed generation time
+
+
+IDENTIFIER = "ConcurrentHashMapComputeIfAbsent"
+PARTS = "Abcdefgh" * 16  # longer than a line: must break, and only between its parts
+
+
+def test_words_that_fit_are_never_split_and_long_ones_split_at_boundaries(document, tmp_path):
+    # The identifier lands at every position of a line across the paragraphs; it must never be cut.
+    paragraphs = ["述" * n + " 用 " + IDENTIFIER + " 方法，" + "字" * 30 for n in range(0, 44, 1)]
+    doc = copy.deepcopy(document)
+    doc["questionDetails"] = doc["questionDetails"][:1]
+    doc["questionDetails"][0]["feedback"] = "\n\n".join(paragraphs) + "\n\n" + "开始 " + PARTS + " 结束"
+    doc["questionDetails"][0]["userAnswer"] = "`" + IDENTIFIER + "` " * 30
+    pdf = render_file(doc, tmp_path / "words.pdf")
+    words = [word for _, _, word in word_boxes(pdf)]
+    pieces = [w for w in words if "Concurrent" in w or "IfAbsent" in w or "MapCompute" in w or w.startswith("Compute")]
+    assert pieces and all(IDENTIFIER in w for w in pieces), [w for w in pieces if IDENTIFIER not in w][:5]
+    fragments = [w for w in words if "Abcdefgh" in w or re.fullmatch(r"[a-h]*", w) and len(w) > 2]
+    assert "".join(fragments) == PARTS and len(fragments) >= 2
+    assert all(re.fullmatch(r"(Abcdefgh)+", w) for w in fragments), fragments
+
+
+def test_nesting_deeper_than_anything_compiles_and_keeps_every_word(document, tmp_path):
+    from texreport.markdown import MAX_NESTING
+
+    fields = {
+        "feedback": ">" * 300 + " deepQuoteWord\n\nafterQuoteWord",
+        "userAnswer": "\n".join("  " * level + f"- itemWord{level}" for level in range(40)),
+        "question": "intro\n\n" + "> - " * (MAX_NESTING // 2 + 5) + "mixedDeepWord\n\nafterMixedWord",
+    }
+    doc = copy.deepcopy(document)
+    doc["questionDetails"] = doc["questionDetails"][:1]
+    doc["questionDetails"][0].update(fields)
+    doc["overallFeedback"] = "\n".join(">" * level + f" lineWord{level}" for level in range(1, MAX_NESTING + 10))
+    pdf = render_file(doc, tmp_path / "deep.pdf")
+    body = squash(body_text(pdf))
+    for field in [*fields.values(), doc["overallFeedback"]]:
+        position = 0
+        for word in re.findall(r"[A-Za-z]+Word\d*", field):
+            found = body.find(word, position)
+            assert found >= 0, word
+            position = found + len(word)
+    assert [word for _, _, word in words_outside_margins(pdf) if word.isascii()] == []

@@ -166,14 +166,13 @@ def _word_break(previous: str, ch: str, position: int) -> str:
     return _BREAK_ANY if position % _BREAK_EVERY == 0 else ""
 
 
-def _word_pieces(word: str, *, after_space: bool) -> Iterator[str]:
+def _word_pieces(word: str) -> Iterator[str]:
     """Escaped pieces of one word (no space, no CJK), with break points if it is long."""
     if len(word) <= _LONG_WORD:
         for ch in word:
             yield _TABLE.get(ch, ch)
         return
-    if after_space:
-        yield _WORD_START
+    yield _WORD_START  # also at a piece's start: the space before may be in another piece (inline code)
     previous = ""
     for position, ch in enumerate(word):
         if position:
@@ -194,11 +193,11 @@ def escape_pieces(line: str) -> Iterator[str]:
     for index, ch in enumerate(line):
         if _breaks_run(ch):
             if index > start:
-                yield from _word_pieces(line[start:index], after_space=start > 0 and line[start - 1] == " ")
+                yield from _word_pieces(line[start:index])
             yield _TABLE.get(ch, ch)
             start = index + 1
     if len(line) > start:
-        yield from _word_pieces(line[start:], after_space=start > 0 and line[start - 1] == " ")
+        yield from _word_pieces(line[start:])
 
 
 _pieces = escape_pieces
