@@ -10,16 +10,11 @@ import pypdf
 from pdfcheck import body_text, GENERATED_AT, pdf_pages, pdf_text, pdfinfo, render_file, squash
 
 
-_FENCE = re.compile(r"^\s*(```|~~~).*$", re.M)
-_BULLET = re.compile(r"^\s*[-*+]\s+", re.M)
-
-
 def visible(text: str) -> str:
-    """The characters of a Markdown-subset field that the PDF shows (markers consumed)."""
-    text = _FENCE.sub("", text)
-    text = _BULLET.sub("", text)  # bullets become "•" (removed by body_text); numbers stay
-    text = text.replace("**", "").replace("__", "").replace("`", "")
-    return squash(text)
+    """The characters of a Markdown field that the PDF shows (markers consumed, see markdown_support)."""
+    from markdown_support import visible_markdown
+
+    return visible_markdown(text)
 
 
 def test_every_page_is_a4(sample_pdf):

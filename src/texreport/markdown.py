@@ -18,6 +18,7 @@ level block that reaches the parser's nesting limit is printed line by line.
 from __future__ import annotations
 
 import functools
+import threading
 import unicodedata
 from collections.abc import Iterator
 
@@ -45,11 +46,26 @@ _PAR = "\n\\par "
 _NEWLINE = "\\TRnewline "
 
 
+_TYPED = threading.local()  # per render: link target as markdown-it normalised it → as typed
+
+
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "breaks": True, "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough"])
     md.disable(["entity"])  # "&amp;" prints as typed
     md.use(gfm_autolink_plugin)
+    normalize = md.normalizeLink
+
+    def remember_typed(url: str) -> str:
+        normalized = normalize(url)
+        typed: dict[str, str] | None = getattr(_TYPED, "urls", None)
+        if typed is not None:
+            typed.setdefault(normalized, url)
+        return normalized
+
+    # Printed URLs and autolink texts are what the user typed (markdown-it would decode "%41" to "A").
+    md.normalizeLink = remember_typed  # type: ignore[method-assign]
+    md.normalizeLinkText = lambda url: url  # type: ignore[method-assign]
     return md
 
 
@@ -63,9 +79,13 @@ def markdown_to_latex(text: str, *, code_files: CodeFiles | None = None) -> Late
         return text
     # Tabs become spaces to the next multiple of 4 before clean_text would make them one space.
     source = clean_text("\n".join(line.expandtabs(4) for line in text.split("\n")))
-    tokens = _MARKDOWN.parse(source)
-    renderer = _Renderer(source.split("\n"))
-    return LatexMarkup(_PAR.join(renderer.top_level(tokens)))
+    _TYPED.urls = {}
+    try:
+        tokens = _MARKDOWN.parse(source)
+        renderer = _Renderer(source.split("\n"))
+        return LatexMarkup(_PAR.join(renderer.top_level(tokens)))
+    finally:
+        _TYPED.urls = None
 
 
 def _close(tokens: list[Token], open_index: int) -> int:
@@ -392,7 +412,7 @@ class _Inline:
         shown = _shown_url(href)
         text = _link_text(children, index)
         # Autolinks and bare URLs show their URL as their text: print it once.
-        self.link_url.append(None if text in (shown, shown.removeprefix("mailto:")) else shown)
+        self.link_url.append(None if text in (shown, shown.removeprefix("mailto:"), shown.removeprefix("http://")) else shown)
         yield "\\TRmdlinkstart{" + _hex(href) + "}"
 
     def link_close(self) -> Iterator[str]:
@@ -438,8 +458,9 @@ def _kai_spans(children: list[Token]) -> set[int]:
 
 
 def _shown_url(href: str) -> str:
-    """The URL as printed (markdown-it's display form: readable, percent-encoding of text undone)."""
-    return clean_text(_MARKDOWN.normalizeLinkText(href))
+    """The URL as printed: as typed (markdown-it's normalised form only if that is unknown)."""
+    typed: dict[str, str] = getattr(_TYPED, "urls", None) or {}
+    return clean_text(typed.get(href, href))
 
 
 def _link_text(children: list[Token], index: int) -> str:
