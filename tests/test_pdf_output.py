@@ -69,7 +69,8 @@ def test_outline_has_every_section_and_question(sample_pdf, sample_report):
 def test_every_text_field_appears(sample_pdf, sample_report):
     from texreport.models import iter_text_fields
 
-    text = squash(body_text(sample_pdf))
+    # Content-stream order: pdftotext's default layout mode reads a table column by column.
+    text = squash(body_text(sample_pdf, raw=True))
     missing = [field for field, value in iter_text_fields(sample_report)
                if value.strip() and visible(value) not in text]
     assert missing == []
