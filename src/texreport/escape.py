@@ -125,6 +125,28 @@ def _is_dropped(ch: str) -> bool:
 _NEWLINES = re.compile(r"\r\n|\r|\u2028|\x85")
 
 
+def _cleaned(ch: str) -> str:
+    """What one character becomes: nothing (invisible), a space (tab, unusual space) or itself."""
+    if _is_dropped(ch):
+        return ""
+    if ch == "\t" or (ch not in " \u00a0\u3000" and unicodedata.category(ch) == "Zs"):
+        return " "
+    return ch
+
+
+class _CleanTable(dict[int, str]):
+    """A ``str.translate`` table filled on demand (bounded: hostile text may use many characters)."""
+
+    def __missing__(self, codepoint: int) -> str:
+        value = _cleaned(chr(codepoint))
+        if len(self) < 50_000:
+            self[codepoint] = value
+        return value
+
+
+_CLEAN = _CleanTable()
+
+
 def clean_text(text: str) -> str:
     """Text as it will be typeset: newlines unified, invisible characters removed, NFC.
 
@@ -132,15 +154,7 @@ def clean_text(text: str) -> str:
     become spaces (U+3000 and U+00A0 are kept).
     """
     text = _NEWLINES.sub("\n", text).replace("\u2029", "\n\n")
-    out = []
-    for ch in text:
-        if _is_dropped(ch):
-            continue
-        if ch == "\t" or (ch not in " \u00a0\u3000" and unicodedata.category(ch) == "Zs"):
-            out.append(" ")
-        else:
-            out.append(ch)
-    return unicodedata.normalize("NFC", "".join(out))
+    return unicodedata.normalize("NFC", text.translate(_CLEAN))
 
 
 def _breaks_run(ch: str) -> bool:
@@ -169,8 +183,7 @@ def _word_break(previous: str, ch: str, position: int) -> str:
 def _word_pieces(word: str) -> Iterator[str]:
     """Escaped pieces of one word (no space, no CJK), with break points if it is long."""
     if len(word) <= _LONG_WORD:
-        for ch in word:
-            yield _TABLE.get(ch, ch)
+        yield word.translate(_TRANSLATE)
         return
     yield _WORD_START  # also at a piece's start: the space before may be in another piece (inline code)
     previous = ""
@@ -189,25 +202,46 @@ def escape_pieces(line: str) -> Iterator[str]:
     The building block of every escaping function here and of the Markdown and code
     renderers; :func:`join_pieces` turns pieces into source text.
     """
+    for index, chunk in enumerate(_SPACES.split(line)):
+        if index % 2:
+            yield from chunk  # the spaces, one piece each (join_pieces may end a source line there)
+        elif chunk.isascii():  # no CJK inside: the chunk is one word
+            if len(chunk) <= _LONG_WORD:
+                if chunk:
+                    yield chunk.translate(_TRANSLATE)  # a short word is one piece
+            else:
+                yield from _word_pieces(chunk)
+        else:
+            yield from _mixed_pieces(chunk)
+
+
+def _mixed_pieces(chunk: str) -> Iterator[str]:
+    """Pieces of a space-free chunk that may hold CJK characters (each ends a word)."""
     start = 0
-    for index, ch in enumerate(line):
+    for index, ch in enumerate(chunk):
         if _breaks_run(ch):
             if index > start:
-                yield from _word_pieces(line[start:index])
+                yield from _word_pieces(chunk[start:index])
             yield _TABLE.get(ch, ch)
             start = index + 1
-    if len(line) > start:
-        yield from _word_pieces(line[start:])
+    if len(chunk) > start:
+        yield from _word_pieces(chunk[start:])
 
 
+_SPACES = re.compile(r"( +)")
+_TRANSLATE = str.maketrans(_TABLE)
 _pieces = escape_pieces
 
 
 def join_pieces(pieces: Iterable[str]) -> str:
     """Concatenate pieces, starting a new source line now and then (never inside a piece)."""
+    listed = pieces if isinstance(pieces, list) else list(pieces)
+    joined = "".join(listed)
+    if len(joined) < _MAX_SOURCE_LINE or all(len(line) < _MAX_SOURCE_LINE for line in joined.split("\n")):
+        return joined  # the common case: no line to split
     out: list[str] = []
     length = 0
-    for piece in pieces:
+    for piece in listed:
         if length >= _MAX_SOURCE_LINE:
             # A newline is a space token: use it for a real space, otherwise "%\n",
             # which ends the line without producing anything.
