@@ -25,7 +25,7 @@ class CountingRealRenderer:
     """The pipeline renderer the service uses by default, with a call counter."""
 
     def __init__(self) -> None:
-        self.real = app_module._pipeline_renderer(120.0, warm=True)  # the service default
+        self.real = app_module.pipeline_renderer(120.0, warm=True)  # the service default
         self.calls = 0
         self._lock = threading.Lock()
 

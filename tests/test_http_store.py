@@ -14,13 +14,12 @@ import pytest
 
 pytest.importorskip("sqlalchemy")
 
+from texreport.http.records import SessionStatus, canonical_json  # noqa: E402
 from texreport.http.store import (  # noqa: E402
     QuestionNotFound,
     SessionExists,
     SessionNotFound,
-    SessionStatus,
     Store,
-    canonical_json,
     normalize_url,
 )
 

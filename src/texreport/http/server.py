@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .app import Settings, create_app
 
-__all__ = ["run_server", "JsonLogFormatter", "configure_logging"]
+__all__ = ["JsonLogFormatter", "configure_logging", "run_server"]
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -23,7 +23,7 @@ class JsonLogFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
         }

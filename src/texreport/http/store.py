@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -54,30 +53,24 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
+from .records import (
+    AnswerRecord,
+    CachedPdf,
+    SessionRecord,
+    SessionStatus,
+    SessionSummary,
+    StoredReport,
+    canonical_json,
+)
+
 __all__ = [
-    "SessionStatus",
-    "StoreError",
+    "QuestionNotFound",
     "SessionExists",
     "SessionNotFound",
-    "QuestionNotFound",
-    "SessionSummary",
-    "SessionRecord",
-    "AnswerRecord",
-    "StoredReport",
-    "CachedPdf",
     "Store",
+    "StoreError",
     "normalize_url",
-    "canonical_json",
 ]
-
-
-class SessionStatus:
-    """The platform's session states (strings, as the API shows them)."""
-
-    CREATED = "CREATED"
-    IN_PROGRESS = "IN_PROGRESS"
-    COMPLETED = "COMPLETED"
-    EVALUATED = "EVALUATED"
 
 
 class StoreError(Exception):
@@ -96,63 +89,6 @@ class QuestionNotFound(StoreError):
     """The session has no question with this ``questionIndex`` (HTTP 422 naming the field)."""
 
 
-@dataclass(frozen=True)
-class AnswerRecord:
-    question_index: int
-    answer: str | None
-    score: int | None
-    feedback: str | None
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class SessionSummary:
-    session_id: str
-    status: str
-    total_questions: int
-    overall_score: int | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    """A session with its source document and current answers."""
-
-    session_id: str
-    status: str
-    document: dict[str, Any]
-    answers: list[AnswerRecord]
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class StoredReport:
-    """A generated report: its object (as JSON-ready data), canonical text and generation time."""
-
-    session_id: str
-    canonical: str
-    generated_at: datetime
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return json.loads(self.canonical)
-
-
-@dataclass(frozen=True)
-class CachedPdf:
-    cache_key: str
-    etag: str
-    size: int
-    pdf: bytes | None  # None when only the metadata was asked for
-
-
-def canonical_json(data: Any) -> str:
-    """The one text form of a JSON value that hashes and compares (sorted keys, no spaces)."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
 def normalize_url(url: str) -> str:
     """``postgresql://`` (and ``postgres://``) mean psycopg 3; SQLite URLs pass unchanged."""
     for prefix in ("postgresql://", "postgres://"):
@@ -162,15 +98,15 @@ def normalize_url(url: str) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _utc(moment: datetime) -> datetime:
     # SQLite hands timestamps back naive; they were written in UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _record(row: Any, answers: list[Any]) -> SessionRecord:
+def _record(row: Any, answers: Sequence[Any]) -> SessionRecord:
     return SessionRecord(
         session_id=row.session_id,
         status=row.status,
@@ -286,9 +222,8 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
-            with connection.begin():
-                yield connection
+        with self.engine.connect() as connection, connection.begin():
+            yield connection
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -344,24 +279,29 @@ class Store:
                         }
                         for detail in details
                     ])
+                record = self._session_in(connection, session_id)
         except IntegrityError:
             raise SessionExists(session_id) from None
-        record = self.get_session(session_id)
-        assert record is not None
+        if record is None:  # pragma: no cover - we hold the write lock; the row we inserted is there
+            raise SessionNotFound(session_id)
         return record
 
     def get_session(self, session_id: str) -> SessionRecord | None:
         with self._read() as connection:
-            row = connection.execute(
-                select(sessions_table).where(sessions_table.c.session_id == session_id)
-            ).first()
-            if row is None:
-                return None
-            answers = connection.execute(
-                select(answers_table)
-                .where(answers_table.c.session_id == session_id)
-                .order_by(answers_table.c.question_index)
-            ).all()
+            return self._session_in(connection, session_id)
+
+    @staticmethod
+    def _session_in(connection: Connection, session_id: str, *, lock: bool = False) -> SessionRecord | None:
+        """The session as this transaction sees it (read back before commit: no race with a delete)."""
+        query = select(sessions_table).where(sessions_table.c.session_id == session_id)
+        row = connection.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            return None
+        answers = connection.execute(
+            select(answers_table)
+            .where(answers_table.c.session_id == session_id)
+            .order_by(answers_table.c.question_index)
+        ).all()
         return _record(row, answers)
 
     def list_sessions(self, *, limit: int = 100, offset: int = 0) -> list[SessionSummary]:
@@ -403,12 +343,17 @@ class Store:
         answer: str | None,
         score: int | None = None,
         feedback: str | None = None,
+        check: Callable[[SessionRecord], None] | None = None,
     ) -> SessionRecord:
         """Replace a question's answer (and, when given, its score/feedback).
 
-        Invalidates the generated report and the cached PDF: the session is back to
-        ``COMPLETED`` until the report is generated again. Raises
-        :class:`SessionNotFound` or :class:`QuestionNotFound`.
+        ``check(record)`` sees the session as it will be after this change and may
+        raise to refuse it; it runs under the session's lock, so two concurrent
+        submissions cannot both pass a whole-document check (the second one sees
+        the first). Invalidates the generated report and the cached PDF: the
+        session is back to ``COMPLETED`` until the report is generated again.
+        Raises :class:`SessionNotFound`, :class:`QuestionNotFound` or what
+        ``check`` raised (nothing is stored then).
         """
         now = _now()
         with self._write() as connection:
@@ -425,27 +370,35 @@ class Store:
             )
             if result.rowcount == 0:
                 raise QuestionNotFound(str(question_index))
-            connection.execute(delete(reports_table).where(reports_table.c.session_id == session_id))
-            connection.execute(delete(pdfs_table).where(pdfs_table.c.session_id == session_id))
-            connection.execute(
-                update(sessions_table).where(sessions_table.c.session_id == session_id)
-                .values(status=SessionStatus.COMPLETED, updated_at=now)
-            )
-        record = self.get_session(session_id)
-        if record is None:  # deleted right after our commit
-            raise SessionNotFound(session_id)
+            self._invalidate(connection, session_id, now)
+            record = self._session_in(connection, session_id)
+            if record is None:  # pragma: no cover - the row is locked by this transaction
+                raise SessionNotFound(session_id)
+            if check is not None:
+                check(record)   # raising rolls the whole change back
         return record
+
+    @staticmethod
+    def _invalidate(connection: Connection, session_id: str, now: datetime) -> None:
+        connection.execute(delete(reports_table).where(reports_table.c.session_id == session_id))
+        connection.execute(delete(pdfs_table).where(pdfs_table.c.session_id == session_id))
+        connection.execute(
+            update(sessions_table).where(sessions_table.c.session_id == session_id)
+            .values(status=SessionStatus.COMPLETED, updated_at=now)
+        )
 
     # ------------------------------------------------------------------ reports
 
     def get_report(self, session_id: str) -> StoredReport | None:
         with self._read() as connection:
-            row = connection.execute(
-                select(reports_table).where(reports_table.c.session_id == session_id)
-            ).first()
+            return self._report_in(connection, session_id)
+
+    @staticmethod
+    def _report_in(connection: Connection, session_id: str) -> StoredReport | None:
+        row = connection.execute(select(reports_table).where(reports_table.c.session_id == session_id)).first()
         return None if row is None else StoredReport(row.session_id, row.report, _utc(row.generated_at))
 
-    def generate_report(self, session_id: str, build: Any) -> StoredReport:
+    def generate_report(self, session_id: str, build: Callable[[SessionRecord], dict[str, Any]]) -> StoredReport:
         """Return the session's report, generating and persisting it first if needed.
 
         ``build(record) -> dict`` turns a :class:`SessionRecord` into the report
@@ -454,17 +407,12 @@ class Store:
         Raises :class:`SessionNotFound`.
         """
         with self._write() as connection:
-            row = self._lock_session(connection, session_id)
-            existing = connection.execute(
-                select(reports_table).where(reports_table.c.session_id == session_id)
-            ).first()
+            record = self._session_in(connection, session_id, lock=True)
+            if record is None:
+                raise SessionNotFound(session_id)
+            existing = self._report_in(connection, session_id)
             if existing is not None:
-                return StoredReport(existing.session_id, existing.report, _utc(existing.generated_at))
-            answers = connection.execute(
-                select(answers_table).where(answers_table.c.session_id == session_id)
-                .order_by(answers_table.c.question_index)
-            ).all()
-            record = _record(row, answers)
+                return existing
             report = canonical_json(build(record))
             now = _now()
             connection.execute(reports_table.insert().values(session_id=session_id, report=report, generated_at=now))
@@ -472,9 +420,10 @@ class Store:
                 update(sessions_table).where(sessions_table.c.session_id == session_id)
                 .values(status=SessionStatus.EVALUATED, updated_at=now)
             )
-        # Re-read: the database's timestamp precision is what later exports will see.
-        stored = self.get_report(session_id)
-        if stored is None:
+            # Read back in this transaction: the database's timestamp precision is what
+            # later exports will see, and a delete cannot slip in between.
+            stored = self._report_in(connection, session_id)
+        if stored is None:  # pragma: no cover - inserted above under the session lock
             raise SessionNotFound(session_id)
         return stored
 
