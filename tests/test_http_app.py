@@ -570,3 +570,119 @@ def test_web_page_is_self_contained(client):
     assert "filename\\*=UTF-8''(.+)" in html and "Content-Length" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), "external asset"
     assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+# ----------------------------------------------------------------------------- HEAD and ranges
+
+
+def test_head_on_the_export_has_the_get_headers_and_no_body(client, renderer, doc):
+    session_id = create_generated(client, doc)
+    head = client.head(f"{BASE}/{session_id}/export")
+    get = client.get(f"{BASE}/{session_id}/export")
+    assert head.status_code == get.status_code == 200 and head.content == b""
+    for name in ("content-type", "content-length", "content-disposition", "etag", "accept-ranges"):
+        assert head.headers[name] == get.headers[name], name
+    assert int(head.headers["content-length"]) == len(get.content)
+    assert renderer.renders(session_id) == 1                        # HEAD compiled and cached it once
+    unknown = client.head(f"{BASE}/u{uuid.uuid4().hex[:15]}/export")
+    assert (unknown.status_code, unknown.content) == (404, b"")
+    assert client.head(f"{BASE}/{create(client, {**doc, 'sessionId': 'h' + uuid.uuid4().hex[:15]})}/export") \
+        .status_code == 400
+
+
+@pytest.mark.parametrize("header, first, last", [
+    ("bytes=0-99", 0, 99),
+    ("bytes=100-", 100, None),
+    ("bytes=-50", -50, None),
+    ("bytes=10-999999999", 10, None),
+    ("bytes=0-0", 0, 0),
+])
+def test_a_single_range_is_served_as_206(client, doc, header, first, last):
+    session_id = create_generated(client, doc)
+    whole = client.get(f"{BASE}/{session_id}/export").content
+    part = client.get(f"{BASE}/{session_id}/export", headers={"Range": header})
+    expected = whole[first:] if last is None else whole[first:last + 1]
+    assert part.status_code == 206 and part.content == expected
+    start = first if first >= 0 else len(whole) + first
+    assert part.headers["content-range"] == f"bytes {start}-{start + len(expected) - 1}/{len(whole)}"
+    assert int(part.headers["content-length"]) == len(expected)
+    assert part.headers["etag"] and part.headers["content-type"] == "application/pdf"
+
+
+def test_ranges_that_cannot_or_should_not_be_served(client, doc):
+    session_id = create_generated(client, doc)
+    url = f"{BASE}/{session_id}/export"
+    whole = client.get(url)
+    size = len(whole.content)
+    beyond = client.get(url, headers={"Range": f"bytes={size}-"})
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+    assert client.get(url, headers={"Range": "bytes=-0"}).status_code == 416
+    for ignored in ("bytes=0-1,5-6", "items=0-5", "bytes=5-2", "bytes=x-y"):
+        response = client.get(url, headers={"Range": ignored})
+        assert response.status_code == 200 and response.content == whole.content, ignored
+    stale = client.get(url, headers={"Range": "bytes=0-9", "If-Range": '"an-old-etag"'})
+    assert stale.status_code == 200 and stale.content == whole.content
+    fresh = client.get(url, headers={"Range": "bytes=0-9", "If-Range": whole.headers["etag"]})
+    assert fresh.status_code == 206 and fresh.content == whole.content[:10]
+
+
+# ----------------------------------------------------------------------------- numbers and surrogates
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"offset": str(2**63)}, "offset"),
+    ({"offset": "9" * 5000}, "offset"),
+    ({"limit": str(2**64)}, "limit"),
+    ({"offset": "-1"}, "offset"),
+])
+def test_huge_query_integers_are_422_naming_the_parameter(client, params, field):
+    body = assert_envelope(client.get(BASE, params=params), 422)
+    assert body["data"]["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize("content, status, field", [
+    (b'{"questionIndex": 9223372036854775808, "answer": "x"}', 422, "questionIndex"),
+    (b'{"questionIndex": 2147483648, "answer": "x"}', 422, "questionIndex"),
+    (b'{"questionIndex": ' + b"9" * 5000 + b', "answer": "x"}', 400, None),
+    (b'{"questionIndex": 0, "answer": "x", "score": ' + b"1" * 400 + b'}', 422, "score"),
+])
+def test_huge_integers_in_an_answer_never_500(client, doc, content, status, field):
+    session_id = create(client, doc)
+    response = client.post(f"{BASE}/{session_id}/answers", content=content,
+                           headers={"Content-Type": "application/json"})
+    body = assert_envelope(response, status)
+    if field:
+        assert body["data"]["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda d: {**d, "totalQuestions": 2**63}, "totalQuestions"),
+    (lambda d: {**d, "questionDetails": [{**d["questionDetails"][0], "questionIndex": 2**63}]},
+     "questionDetails.0.questionIndex"),
+    (lambda d: {**d, "questionDetails": [{**d["questionDetails"][0], "questionIndex": 2**40}]},
+     "questionDetails.0.questionIndex"),
+])
+def test_numbers_a_database_cannot_hold_are_refused_naming_the_field(client, doc, mutate, field):
+    body = assert_envelope(client.post(BASE, json=mutate(doc)), 422)
+    assert body["data"]["errors"][0]["field"] == field
+    assert client.get(f"{BASE}/{doc['sessionId']}").status_code == 404
+
+
+def test_lone_surrogates_in_answers_are_dropped_never_500(client, renderer, doc):
+    session_id = create(client, doc)
+    raw = b'{"questionIndex": 0, "answer": "before\\ud800after", "feedback": "\\udc00ok"}'
+    response = client.post(f"{BASE}/{session_id}/answers", content=raw, headers={"Content-Type": "application/json"})
+    answer = assert_envelope(response, 200)["data"]["answers"][0]
+    assert (answer["answer"], answer["feedback"]) == ("beforeafter", "ok")
+    report = assert_envelope(client.get(f"{BASE}/{session_id}/report"), 200)["data"]
+    assert report["questionDetails"][0]["userAnswer"] == "beforeafter"
+    assert client.get(f"{BASE}/{session_id}/export").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["%ED%A0%80", "a%ED%B0%80b", "%F0%9F%98", "%C0%AF"])
+def test_undecodable_session_ids_are_not_found(client, path):
+    for suffix in ("", "/report", "/export"):
+        response = client.get(f"{BASE}/{path}{suffix}")
+        assert response.status_code == 404, (suffix, response.text)
+        if suffix == "/export":
+            assert response.content == b""

@@ -18,7 +18,6 @@ from texreport.http.reports import (  # noqa: E402
     build_report,
     merged_document,
     validated_report,
-    with_answer,
 )
 from texreport.models import DocumentInvalid  # noqa: E402
 
@@ -48,15 +47,6 @@ def test_validated_report_is_the_model_of_the_same_object():
     model = validated_report(session)
     assert model.overall_score == build_report(session)["overallScore"] == 78
     assert merged_document(session)["questionDetails"][1]["userAnswer"] == "a1"
-
-
-def test_with_answer_previews_one_submission_and_keeps_the_evaluation():
-    session = record(AnswerRecord(0, "a0", 40, "fb", NOW), AnswerRecord(1, "a1", 60, None, NOW))
-    preview = with_answer(session, 0, answer="new", score=None, feedback=None)
-    assert preview.answers[0] == AnswerRecord(0, "new", 40, "fb", NOW)
-    assert preview.answers[1] == session.answers[1] and session.answers[0].answer == "a0"
-    rescored = with_answer(session, 1, answer=None, score=0, feedback="none")
-    assert rescored.answers[1] == AnswerRecord(1, None, 0, "none", NOW)
 
 
 def test_an_invalid_merge_is_an_input_error_naming_the_field():

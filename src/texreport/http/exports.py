@@ -90,7 +90,7 @@ def content_version() -> str:
 def cache_key(canonical_report: str, *, version: str, lang: str | None, generated_at: datetime) -> str:
     """sha256 over everything the PDF depends on; two reports share a key only if identical."""
     material = "\0".join([canonical_report, version, lang or "", generated_at.isoformat()])
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def etag_of(pdf: bytes) -> str:
@@ -154,7 +154,7 @@ class Exports:
                             is_disconnected: Disconnected | None = None) -> PdfResult:
         """A PDF of a report that is not stored (single flight by content, never cached)."""
         material = "\0".join([canonical_json(report_data(report)), self.version, lang or ""])
-        key = "stateless:" + hashlib.sha256(material.encode()).hexdigest()
+        key = "stateless:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
         pdf = await self.queue.run(key, partial(self.render, report, lang=lang, generated_at=None),
                                    is_disconnected=is_disconnected)
         return PdfResult(etag_of(pdf), pdf)

@@ -6,8 +6,7 @@ What a caller must know:
   (JSON-ready, camelCase); :func:`validated_report` is the same report as a
   model, for checks and rendering. Both raise
   :class:`~texreport.errors.InputError` when the merge is not a valid report.
-* :func:`with_answer` previews a submission (nothing is stored);
-  :func:`answer_field` renames a report path (``questionDetails.3.userAnswer``)
+* :func:`answer_field` renames a report path (``questionDetails.3.userAnswer``)
   to the submission's field (``answer``) in an error.
 """
 
@@ -16,7 +15,6 @@ from __future__ import annotations
 import copy
 import math
 import re
-from dataclasses import replace
 from typing import Any
 
 from ..errors import InputError
@@ -26,12 +24,20 @@ from .records import AnswerRecord, SessionRecord
 __all__ = [
     "answer_field",
     "build_report",
+    "drop_surrogates",
     "field_errors",
     "merged_document",
     "report_data",
     "validated_report",
-    "with_answer",
 ]
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def drop_surrogates(text: str) -> str:
+    """``text`` without lone surrogates (what a JSON ``"\\ud800"`` escape decodes to; no character)."""
+    return _SURROGATES.sub("", text)
 
 
 def _round_half_up(value: float) -> int:
@@ -91,18 +97,6 @@ def report_data(report: Report) -> dict[str, Any]:
 def build_report(record: SessionRecord) -> dict[str, Any]:
     """The report object of a session: its source document with the current answers."""
     return report_data(validated_report(record))
-
-
-def with_answer(record: SessionRecord, question_index: int, *, answer: str | None, score: int | None,
-                feedback: str | None) -> SessionRecord:
-    """``record`` as it would be after this submission (score/feedback kept unless given)."""
-    answers = [
-        AnswerRecord(a.question_index, answer, score if score is not None else a.score,
-                     feedback if feedback is not None else a.feedback, a.updated_at)
-        if a.question_index == question_index else a
-        for a in record.answers
-    ]
-    return replace(record, answers=answers)
 
 
 def field_errors(error: InputError) -> list[dict[str, str | None]]:

@@ -28,7 +28,7 @@ from ..models import DocumentInvalid
 from .exports import ReportNotGenerated
 from .render_queue import ClientGone, QueueFull
 from .reports import field_errors
-from .responses import envelope, plain
+from .responses import RangeNotSatisfiable, envelope, plain
 from .store import QuestionNotFound, SessionExists, SessionNotFound
 
 __all__ = [
@@ -86,6 +86,7 @@ STATUSES: tuple[tuple[type[Exception], Status], ...] = (
     (ReportNotGenerated, Status(400, "report not generated yet", 400,
                                 "Report not generated yet; generate it with GET /report first")),
     (ParameterInvalid, Status(422, "invalid request", 422)),
+    (RangeNotSatisfiable, Status(416, "range not satisfiable", 416)),
     (LimitError, Status(413, "invalid report document", 500, PDF_FAILED)),
     (InputError, Status(422, "invalid report document", 500, PDF_FAILED)),
     (RenderError, Status(500, PDF_FAILED, 500, PDF_FAILED)),
@@ -152,6 +153,8 @@ def _headers(error: BaseException) -> dict[str, str] | None:
         return {"Retry-After": str(error.retry_after)}
     if isinstance(error, OperationalError):
         return {"Retry-After": "5"}
+    if isinstance(error, RangeNotSatisfiable):
+        return {"Content-Range": f"bytes */{error.size}"}
     return None
 
 

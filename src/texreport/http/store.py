@@ -53,6 +53,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
+from ..errors import InputError
 from .records import (
     AnswerRecord,
     CachedPdf,
@@ -71,6 +72,9 @@ __all__ = [
     "StoreError",
     "normalize_url",
 ]
+
+
+MAX_STORED_INT = 2**31 - 1   # INTEGER columns: the range both SQLite and PostgreSQL store
 
 
 class StoreError(Exception):
@@ -95,6 +99,18 @@ def normalize_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def _check_storable(document: dict[str, Any], details: list[dict[str, Any]]) -> None:
+    """Refuse integers our INTEGER columns cannot hold, naming the field (never an overflow deep in a driver)."""
+    fields: list[tuple[str, Any]] = [("totalQuestions", document.get("totalQuestions")),
+                                     ("overallScore", document.get("overallScore"))]
+    for number, detail in enumerate(details):
+        fields += [(f"questionDetails.{number}.questionIndex", detail.get("questionIndex")),
+                   (f"questionDetails.{number}.score", detail.get("score"))]
+    for field, value in fields:
+        if isinstance(value, int) and not -MAX_STORED_INT <= value <= MAX_STORED_INT:
+            raise InputError(f"must be at most {MAX_STORED_INT}", field=field)
 
 
 def _now() -> datetime:
@@ -252,10 +268,12 @@ class Store:
         """Store a session created from a complete report document (status ``COMPLETED``).
 
         ``document`` is the validated report object (camelCase, JSON-ready). Its
-        ``questionDetails`` seed the answers table. Raises :class:`SessionExists`.
+        ``questionDetails`` seed the answers table. Raises :class:`SessionExists`,
+        or :class:`~texreport.errors.InputError` naming a number too large to store.
         """
         now = _now()
         details = document.get("questionDetails") or []
+        _check_storable(document, details)
         try:
             with self._write() as connection:
                 connection.execute(sessions_table.insert().values(

@@ -27,15 +27,17 @@ def _checked_lang(lang: str | None) -> str | None:
     return lang
 
 
-@router.get(
-    "/api/interview/sessions/{session_id}/export",
+@router.api_route(
+    "/api/interview/sessions/{session_id}/export", methods=["GET", "HEAD"],
     summary="Export the generated report as PDF (plain HTTP statuses, as the API page says)",
     responses={
         200: {"content": {PDF_TYPE: {}}, "description": "The PDF"},
+        206: {"content": {PDF_TYPE: {}}, "description": "One byte range of the PDF (Range: bytes=a-b)"},
         304: {"description": "If-None-Match matched the ETag"},
         400: {"description": "Report not yet generated"},
         404: {"description": "Unknown session (empty body)"},
         500: {"description": "PDF generation failed"},
+        416: {"description": "The range starts beyond the PDF"},
         503: {"description": "Busy; see Retry-After"},
     },
     response_class=Response,
@@ -46,7 +48,10 @@ async def export(request: Request, session_id: SessionId, found: ServicesDep, la
                                              is_disconnected=request.is_disconnected)
     if result.pdf is None:
         return not_modified(result.etag)
-    return pdf_response(result, content_disposition(session_id))
+    if_range = request.headers.get("if-range")
+    wanted = request.headers.get("range") if if_range is None or if_range.strip() == result.etag else None
+    return pdf_response(result, content_disposition(session_id), range_header=wanted,
+                        head=request.method == "HEAD")
 
 
 @router.post(

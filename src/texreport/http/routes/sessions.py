@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InputError
@@ -18,12 +18,13 @@ from ..records import SessionRecord
 from ..reports import (
     answer_field,
     build_report,
+    drop_surrogates,
     report_data,
     validated_report,
 )
 from ..responses import envelope
 from ..statuses import Rejected
-from ..store import SessionNotFound
+from ..store import MAX_STORED_INT, SessionNotFound
 
 __all__ = ["REPORT_BODY", "AnswerSubmission", "router", "session_view"]
 
@@ -46,10 +47,16 @@ class AnswerSubmission(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
 
-    question_index: StrictInt = Field(alias="questionIndex", ge=0)
+    question_index: StrictInt = Field(alias="questionIndex", ge=0, le=MAX_STORED_INT)
     answer: StrictStr | None = Field(description="The answer text; null withdraws the answer.")
     score: Annotated[StrictInt, Field(ge=0, le=100)] | None = Field(default=None, description="0–100")
     feedback: StrictStr | None = None
+
+    @field_validator("answer", "feedback")
+    @classmethod
+    def _no_lone_surrogates(cls, value: str | None) -> str | None:
+        # As in a report document: a JSON "\ud800" is no character and is dropped (SECURITY.md).
+        return None if value is None else drop_surrogates(value)
 
 
 def session_view(record: SessionRecord, *, report_generated: bool) -> dict[str, Any]:
@@ -76,7 +83,7 @@ def session_view(record: SessionRecord, *, report_generated: bool) -> dict[str, 
 
 @router.get("", summary="List sessions, newest first")
 async def list_sessions(found: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                        offset: Annotated[int, Query(ge=0)] = 0) -> JSONResponse:
+                        offset: Annotated[int, Query(ge=0, le=MAX_STORED_INT)] = 0) -> JSONResponse:
     summaries = await run_in_threadpool(partial(found.store.list_sessions, limit=limit, offset=offset))
     return envelope([
         {"sessionId": s.session_id, "status": s.status, "totalQuestions": s.total_questions,
