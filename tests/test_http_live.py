@@ -22,9 +22,9 @@ pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
-from texreport.errors import LimitError  # noqa: E402
-from texreport.http.app import Settings, create_app  # noqa: E402
-from texreport.http.protocol import guarded_protocol  # noqa: E402
+from texreport.errors import LimitError
+from texreport.http.app import Settings, create_app
+from texreport.http.protocol import guarded_protocol
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 BASE = "/api/interview/sessions"
@@ -58,6 +58,13 @@ def live_server(app, *, header_timeout: float = 10.0) -> Iterator[tuple[str, int
 @pytest.fixture
 def db_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'live.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'live.db'}"
+    return str(request.getfixturevalue("pg_url"))
 
 
 def make_app(db_url: str, **kwargs):
@@ -109,7 +116,7 @@ def test_a_500_does_not_reset_the_keep_alive_connection(db_url, document):
             ("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 200),
             (f"POST {BASE} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}",
              422),
-            (f"POST /api/reports/pdf HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 400),
+            ("POST /api/reports/pdf HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 400),
             (f"GET {BASE}/{doc['sessionId']}/export HTTP/1.1\r\nHost: x\r\n\r\n", 500),
             ("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 200),
         ]:
@@ -143,18 +150,17 @@ def test_a_client_that_sends_its_headers_slowly_is_cut_off(db_url):
 
 
 def test_the_header_deadline_restarts_for_each_request_on_a_connection(db_url):
-    with live_server(make_app(db_url), header_timeout=1.0) as (_base, port):
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
-            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert read_response(connection)[0] == 200
-            connection.sendall(b"GET /healthz HTTP/1.1\r\n")          # the second request stalls
-            assert connection.recv(4096).startswith(b"HTTP/1.1 408")
+    with live_server(make_app(db_url), header_timeout=1.0) as (_base, port), \
+            socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(connection)[0] == 200
+        connection.sendall(b"GET /healthz HTTP/1.1\r\n")              # the second request stalls
+        assert connection.recv(4096).startswith(b"HTTP/1.1 408")
 
 
 # ----------------------------------------------------------------------------- races
 
 
-CREATE = {200, 409}
 DOCUMENTED = {
     "create": {200, 409},
     "delete": {200, 404},
@@ -165,70 +171,65 @@ DOCUMENTED = {
 }
 
 
-def test_every_race_on_one_session_ends_in_a_documented_status(db_url, document):
+def together(base: str, calls: dict) -> dict[str, httpx.Response]:
+    """Run each ``call(client)`` in its own thread and connection, released together by a barrier."""
+    barrier = threading.Barrier(len(calls))
+    responses: dict[str, httpx.Response] = {}
+
+    def run(name: str, call) -> None:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            barrier.wait(30)
+            responses[name] = call(client)
+
+    threads = [threading.Thread(target=run, args=item) for item in calls.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return responses
+
+
+def every_operation(doc: dict) -> dict:
+    session = f"{BASE}/{doc['sessionId']}"
+    return {
+        "create": lambda c: c.post(BASE, json=doc),
+        "delete": lambda c: c.delete(session),
+        "answer": lambda c: c.post(f"{session}/answers", json={"questionIndex": 0, "answer": "race"}),
+        "report": lambda c: c.get(f"{session}/report"),
+        "export": lambda c: c.get(f"{session}/export"),
+        "get": lambda c: c.get(session),
+    }
+
+
+def test_every_race_on_one_session_ends_in_a_documented_status(any_db_url, document):
     """Create, answer, report, export, get and delete one id at the same instant, many times."""
-    rounds = 12
     observed: dict[str, set[int]] = {name: set() for name in DOCUMENTED}
     problems: list[str] = []
-    with live_server(make_app(db_url)) as (base, _port):
-        for _ in range(rounds):
+    with live_server(make_app(any_db_url)) as (base, _port):
+        for number in range(12):
             doc = new_doc(document)
-            session = f"{BASE}/{doc['sessionId']}"
-            if _ % 2:                                                # half the rounds start from an existing one
+            if number % 2:                                           # half the rounds start from an existing one
                 httpx.post(base + BASE, json=doc).raise_for_status()
-            calls = {
-                "create": lambda c: c.post(BASE, json=doc),
-                "delete": lambda c: c.delete(session),
-                "answer": lambda c: c.post(f"{session}/answers", json={"questionIndex": 0, "answer": "race"}),
-                "report": lambda c: c.get(f"{session}/report"),
-                "export": lambda c: c.get(f"{session}/export"),
-                "get": lambda c: c.get(session),
-            }
-            barrier = threading.Barrier(len(calls))
-
-            def run(name: str, call) -> None:
-                with httpx.Client(base_url=base, timeout=60) as client:
-                    barrier.wait(30)
-                    response = call(client)
+            for name, response in together(base, every_operation(doc)).items():
                 observed[name].add(response.status_code)
                 if response.status_code not in DOCUMENTED[name]:
                     problems.append(f"{name}: {response.status_code} {response.text[:200]}")
-
-            threads = [threading.Thread(target=run, args=item) for item in calls.items()]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(60)
     assert problems == []
     assert 200 in observed["create"] and 200 in observed["delete"]
 
 
-def test_create_racing_delete_of_the_same_id(db_url, document):
-    with live_server(make_app(db_url)) as (base, _port):
+def test_create_racing_delete_of_the_same_id(any_db_url, document):
+    with live_server(make_app(any_db_url)) as (base, _port):
         for _ in range(10):
             doc = new_doc(document)
-            barrier = threading.Barrier(2)
-            results: dict[str, int] = {}
-
-            def act(name: str) -> None:
-                with httpx.Client(base_url=base, timeout=60) as client:
-                    barrier.wait(30)
-                    if name == "create":
-                        results[name] = client.post(BASE, json=doc).status_code
-                    else:
-                        results[name] = client.delete(f"{BASE}/{doc['sessionId']}").status_code
-
-            threads = [threading.Thread(target=act, args=(name,)) for name in ("create", "delete")]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(60)
-            assert results["create"] == 200 and results["delete"] in (200, 404)
+            operations = every_operation(doc)
+            results = together(base, {name: operations[name] for name in ("create", "delete")})
+            assert results["create"].status_code == 200 and results["delete"].status_code in (200, 404)
             exists = httpx.get(f"{base}{BASE}/{doc['sessionId']}").status_code
-            assert exists == (404 if results["delete"] == 200 else 200)   # the outcome matches the answers
+            assert exists == (404 if results["delete"].status_code == 200 else 200)   # the answers tell the truth
 
 
-def test_two_concurrent_answers_cannot_both_pass_the_whole_document_check(db_url, document):
+def test_two_concurrent_answers_cannot_both_pass_the_whole_document_check(any_db_url, document):
     """The check runs under the session's lock: the second answer is checked with the first one stored."""
     limit = 1000
     first_inside, release_first = threading.Event(), threading.Event()
@@ -249,7 +250,7 @@ def test_two_concurrent_answers_cannot_both_pass_the_whole_document_check(db_url
     doc = new_doc(document)
     for detail in doc["questionDetails"]:
         detail["userAnswer"] = ""
-    with live_server(make_app(db_url, checker=checker)) as (base, _port):
+    with live_server(make_app(any_db_url, checker=checker)) as (base, _port):
         httpx.post(base + BASE, json=doc).raise_for_status()
         calls.clear()
         answers = {0: "甲" * 700, 1: "乙" * 700}

@@ -344,6 +344,11 @@ class Store:
     def delete_session(self, session_id: str) -> bool:
         """Remove the session, its answers, report and cached PDF; ``False`` if it did not exist."""
         with self._write() as connection:
+            # The session row first, as every other writer does: one lock order, no deadlock.
+            try:
+                self._lock_session(connection, session_id)
+            except SessionNotFound:
+                return False
             # Explicit deletes, not only ON DELETE CASCADE: correct even on a SQLite
             # connection opened without foreign_keys=ON.
             for table in (pdfs_table, reports_table, answers_table):
