@@ -21,14 +21,14 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-import httpx  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
+import httpx
+from fastapi.testclient import TestClient
 
-from texreport.errors import CompileError, CompileTimeout, UnsupportedCharacterError  # noqa: E402
-from texreport.http import exports as exports_module  # noqa: E402
-from texreport.http.app import Settings, create_app  # noqa: E402
-from texreport.http.exports import cache_key  # noqa: E402
-from texreport.naming import content_disposition  # noqa: E402
+from texreport.errors import CompileError, CompileTimeout, UnsupportedCharacterError
+from texreport.http import exports as exports_module
+from texreport.http.app import Settings, create_app
+from texreport.http.exports import cache_key
+from texreport.naming import content_disposition
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -686,3 +686,96 @@ def test_undecodable_session_ids_are_not_found(client, path):
         assert response.status_code == 404, (suffix, response.text)
         if suffix == "/export":
             assert response.content == b""
+
+
+# ----------------------------------------------------------------------------- CORS and metrics
+
+DEV_ORIGIN = "http://localhost:5173"
+
+
+def test_cors_is_off_by_default(client, doc):
+    session_id = create_generated(client, doc)
+    preflight = client.options(f"{BASE}/{session_id}/export",
+                               headers={"Origin": DEV_ORIGIN, "Access-Control-Request-Method": "GET"})
+    assert "access-control-allow-origin" not in preflight.headers
+    export = client.get(f"{BASE}/{session_id}/export", headers={"Origin": DEV_ORIGIN})
+    assert export.status_code == 200 and "access-control-allow-origin" not in export.headers
+
+
+def test_cors_preflight_and_exposed_headers_for_a_configured_origin(make_app, doc):
+    with TestClient(make_app(cors_origins=(DEV_ORIGIN, "https://app.example"))) as cors:
+        session_id = create_generated(cors, doc)
+        url = f"{BASE}/{session_id}/export"
+        preflight = cors.options(url, headers={"Origin": DEV_ORIGIN, "Access-Control-Request-Method": "GET",
+                                               "Access-Control-Request-Headers": "if-none-match, range"})
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == DEV_ORIGIN
+        assert "GET" in preflight.headers["access-control-allow-methods"]
+        allowed = preflight.headers["access-control-allow-headers"].lower()
+        assert "if-none-match" in allowed and "range" in allowed
+        post = cors.options(BASE, headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+                                           "Access-Control-Request-Headers": "content-type"})
+        assert post.status_code == 200 and post.headers["access-control-allow-origin"] == "https://app.example"
+
+        export = cors.get(url, headers={"Origin": DEV_ORIGIN})
+        assert export.status_code == 200 and export.headers["access-control-allow-origin"] == DEV_ORIGIN
+        exposed = {name.strip().lower() for name in export.headers["access-control-expose-headers"].split(",")}
+        assert {"content-disposition", "content-length", "etag"} <= exposed
+        missing = cors.get(f"{BASE}/u{uuid.uuid4().hex[:15]}/export", headers={"Origin": DEV_ORIGIN})
+        assert missing.status_code == 404 and missing.headers["access-control-allow-origin"] == DEV_ORIGIN
+
+        other = cors.options(url, headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+        assert other.status_code == 400 and "access-control-allow-origin" not in other.headers
+        assert "access-control-allow-origin" not in cors.get(url, headers={"Origin": "https://evil.example"}).headers
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in a Prometheus text exposition."""
+    wanted = name + ("{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else "")
+    for line in text.splitlines():
+        if line.startswith(wanted + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"{wanted} not in metrics")
+
+
+def test_metrics_count_compiles_cache_and_rejections(make_app, renderer, doc):
+    with TestClient(make_app(warm_workers=False)) as test_client:
+        page = test_client.get("/metrics")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/plain")
+        before = page.text
+        for name in ("texreport_worker_restarts_total", "texreport_format_builds_total",
+                     "texreport_render_ahead_hits_total", "texreport_queue_waiting", "texreport_compiles_running",
+                     "texreport_rejections_total"):
+            metric(before, name)
+        assert metric(before, "texreport_compile_seconds_count", path="cold") == 0
+        session_id = create_generated(test_client, doc)
+        test_client.get(f"{BASE}/{session_id}/export")
+        test_client.get(f"{BASE}/{session_id}/export")
+        test_client.get(f"{BASE}/{session_id}/export")
+        after = test_client.get("/metrics").text
+        assert metric(after, "texreport_compile_seconds_count", path="cold") == 1
+        assert metric(after, "texreport_compile_seconds_count", path="warm") == 0
+        assert metric(after, "texreport_pdf_cache_total", result="miss") == 1
+        assert metric(after, "texreport_pdf_cache_total", result="hit") == 2
+        assert metric(after, "texreport_queue_waiting") == 0
+
+
+def test_metrics_count_rejections(make_app, renderer, doc):
+    renderer.gate = threading.Event()
+    ids = ["r" + uuid.uuid4().hex[:15] for _ in range(2)]
+
+    async def scenario(async_client):
+        for session_id in ids:
+            await create_generated_async(async_client, doc, session_id)
+        first = asyncio.create_task(async_client.get(f"{BASE}/{ids[0]}/export"))
+        await wait_for(lambda: len(renderer.calls) == 1)
+        busy = await async_client.get(f"{BASE}/{ids[1]}/export")
+        running = (await async_client.get("/metrics")).text
+        renderer.gate.set()
+        await first
+        return busy, running
+
+    busy, running = run_async(make_app, scenario, max_compiles=1, max_queue=0)
+    assert busy.status_code == 503
+    assert metric(running, "texreport_rejections_total") == 1
+    assert metric(running, "texreport_compiles_running") == 1

@@ -46,6 +46,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from . import telemetry
 from .compiler import CompileLimits, check_log, finish_xelatex, start_sandboxed, xelatex_executable
 from .errors import CompileError, RenderError
 from .fonts import char_class_setup_text, font_setup_text
@@ -194,6 +195,7 @@ def _build(fixed: Mapping[str, str], folder: Path, fmt: Path, sidecar: Path, lim
         # comes second and records the size: a format without a matching one is rebuilt.
         write_atomic(fmt, data, mode=0o644)
         write_atomic(sidecar, json.dumps({"size": len(data), "inputs": inputs}).encode("utf-8"), mode=0o644)
+    telemetry.count(telemetry.FORMAT_BUILDS)
     _remove_stale(folder, keep=fmt)
 
 

@@ -33,12 +33,14 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from .. import __version__
 from ..models import Report
 from . import exports, statuses
 from .deps import Services
 from .exports import Exports, Renderer
+from .metrics import Metrics
 from .middleware import RequestContext
 from .readiness import Readiness
 from .render_queue import RenderQueue
@@ -46,7 +48,13 @@ from .routes import export, probes, sessions
 from .settings import Settings
 from .store import Store
 
-__all__ = ["Settings", "create_app", "pipeline_renderer"]
+__all__ = ["CORS_EXPOSED_HEADERS", "Settings", "create_app", "pipeline_renderer"]
+
+CORS_METHODS = ["GET", "HEAD", "POST", "DELETE"]
+CORS_REQUEST_HEADERS = ["Content-Type", "If-None-Match", "If-Range", "Range", "X-Request-ID"]
+# What the API page's JavaScript reads from an export, plus ranges and retries.
+CORS_EXPOSED_HEADERS = ["Content-Disposition", "Content-Length", "ETag", "Content-Range", "Accept-Ranges",
+                        "Retry-After", "X-Request-ID"]
 
 
 def pipeline_renderer(timeout: float, *, warm: bool) -> Renderer:
@@ -76,11 +84,13 @@ def _services(settings: Settings, renderer: Renderer | None, checker: Callable[[
     the_store = store or Store(settings.db_url)
     queue = RenderQueue(max_concurrent=settings.compiles(), max_waiting=settings.queue(),
                         poll_interval=settings.disconnect_poll)
+    metrics = Metrics(queue)
     readiness = Readiness(queue=queue, render=render, version=version, ping=the_store.ping,
                           read_back=renderer is None)
-    return Services(settings=settings, store=the_store, queue=queue,
-                    exports=Exports(store=the_store, queue=queue, render=render, version=version),
-                    readiness=readiness, check=checker or _pipeline_checker, version=version)
+    exporter = Exports(store=the_store, queue=queue, render=render, version=version, metrics=metrics,
+                       compile_path="warm" if settings.warm_workers else "cold")
+    return Services(settings=settings, store=the_store, queue=queue, exports=exporter, readiness=readiness,
+                    metrics=metrics, check=checker or _pipeline_checker, version=version)
 
 
 def create_app(
@@ -113,6 +123,10 @@ def create_app(
     app.state.store = found.store
     app.state.queue = found.queue
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        # Outside RequestContext: its answers (a last-resort 500 too) carry the CORS headers.
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=CORS_METHODS,
+                           allow_headers=CORS_REQUEST_HEADERS, expose_headers=CORS_EXPOSED_HEADERS, max_age=600)
     statuses.install(app)
     for router in (probes.router, sessions.router, export.router):
         app.include_router(router)

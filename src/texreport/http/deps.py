@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from ..models import Report
 from ..naming import is_safe_session_id
 from .exports import Exports
+from .metrics import Metrics
 from .readiness import Readiness
 from .records import SessionRecord
 from .render_queue import RenderQueue
@@ -38,6 +39,7 @@ class Services:
     queue: RenderQueue
     exports: Exports
     readiness: Readiness
+    metrics: Metrics
     check: Callable[[Report], None]     # raises InputError for text no font can draw
     version: str
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,7 @@ from typing import Protocol
 
 from .. import __version__
 from ..models import Report, load_document
+from .metrics import Metrics
 from .records import StoredReport, canonical_json
 from .render_queue import RenderQueue
 from .reports import report_data
@@ -109,11 +111,14 @@ def etag_matches(header: str | None, etag: str) -> bool:
 class Exports:
     """The export path: cache first, else one compile per key (single flight), cached before answering."""
 
-    def __init__(self, *, store: Store, queue: RenderQueue, render: Renderer, version: str) -> None:
+    def __init__(self, *, store: Store, queue: RenderQueue, render: Renderer, version: str, metrics: Metrics,
+                 compile_path: str) -> None:
         self.store = store
         self.queue = queue
         self.render = render
         self.version = version
+        self.metrics = metrics
+        self.compile_path = compile_path     # "warm" or "cold": the metrics label of this app's compiles
 
     async def session_pdf(self, session_id: str, lang: str | None, *, if_none_match: str | None,
                           is_disconnected: Disconnected | None = None) -> PdfResult:
@@ -125,6 +130,7 @@ class Exports:
             raise ReportNotGenerated(session_id)
         key = cache_key(stored.canonical, version=self.version, lang=lang, generated_at=stored.generated_at)
         cached = await self._cached(session_id, key, if_none_match)
+        self.metrics.pdf_cache.labels("hit" if cached is not None else "miss").inc()
         if cached is not None:
             return cached
         job = partial(self._render_and_cache, stored, key, lang)
@@ -145,7 +151,7 @@ class Exports:
     def _render_and_cache(self, stored: StoredReport, key: str, lang: str | None) -> tuple[bytes, str]:
         """Compile-thread job: render a stored report and cache the PDF before anyone is answered."""
         report = load_document(stored.data)
-        pdf = self.render(report, lang=lang, generated_at=stored.generated_at)
+        pdf = self._timed_render(report, lang, stored.generated_at)
         etag = etag_of(pdf)
         self.store.save_pdf(stored.session_id, key, etag, pdf)
         return pdf, etag
@@ -155,6 +161,12 @@ class Exports:
         """A PDF of a report that is not stored (single flight by content, never cached)."""
         material = "\0".join([canonical_json(report_data(report)), self.version, lang or ""])
         key = "stateless:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
-        pdf = await self.queue.run(key, partial(self.render, report, lang=lang, generated_at=None),
+        pdf = await self.queue.run(key, partial(self._timed_render, report, lang, None),
                                    is_disconnected=is_disconnected)
         return PdfResult(etag_of(pdf), pdf)
+
+    def _timed_render(self, report: Report, lang: str | None, generated_at: datetime | None) -> bytes:
+        began = time.monotonic()
+        pdf = self.render(report, lang=lang, generated_at=generated_at)
+        self.metrics.compile_seconds.labels(self.compile_path).observe(time.monotonic() - began)
+        return pdf

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from ... import __version__
 from ..deps import ServicesDep
+from ..metrics import CONTENT_TYPE
 from ..responses import envelope
 
 __all__ = ["STATIC_DIR", "router"]
@@ -43,3 +44,9 @@ async def readyz(found: ServicesDep) -> JSONResponse:
         return envelope({"ready": True, "contentVersion": found.version})
     return envelope({"ready": False, "reason": verdict.reason}, code=503, message="not ready",
                     headers={"Retry-After": "5"})
+
+
+@router.get("/metrics", tags=["probes"], summary="Prometheus metrics (compiles, queue, cache, workers)",
+            response_class=Response)
+async def metrics(found: ServicesDep) -> Response:
+    return Response(found.metrics.exposition(), media_type=CONTENT_TYPE)
