@@ -236,12 +236,54 @@ def serve(host: str, port: int, header_timeout: float, **options: Any) -> None:
         missing = getattr(error, "name", None) or "the web stack"
         click.echo(f"texreport: error: `texreport serve` needs {missing}: pip install 'texreport[http]'", err=True)
         sys.exit(2)
+    from sqlalchemy.exc import SQLAlchemyError
+
     options["db_url"] = options.pop("db")
     options["cors_origins"] = tuple(options["cors_origins"])
     try:
         run_server(Settings(**options), host=host, port=port, header_timeout=header_timeout)
     except TexreportError as error:
         _fail(error)
+    except (SQLAlchemyError, ValueError) as error:
+        url = options["db_url"].split("@")[-1]
+        click.echo(f"texreport: error: database {url!r}: {_database_error(error)}", err=True)
+        sys.exit(1)
+
+
+@cli.group()
+def db() -> None:
+    """The service's database (needs the [http] extra)."""
+
+
+@db.command("upgrade")
+@click.option("--db", "db_url", default="sqlite:///texreport.db", show_default=True, envvar="TEXREPORT_DB",
+              help="Store URL, as for `texreport serve`.")
+def db_upgrade(db_url: str) -> None:
+    """Create or upgrade the service's tables to the newest schema (serve also does this on start)."""
+    try:
+        from .http.store import Store
+    except ImportError as error:
+        missing = getattr(error, "name", None) or "the web stack"
+        click.echo(f"texreport: error: `texreport db` needs {missing}: pip install 'texreport[http]'", err=True)
+        sys.exit(2)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        store = Store(db_url, upgrade_schema=False)
+        try:
+            click.echo(f"schema at revision {store.upgrade_schema()}")
+        finally:
+            store.close()
+    except (SQLAlchemyError, ValueError) as error:
+        click.echo(f"texreport: error: database {db_url.split('@')[-1]!r}: {_database_error(error)}", err=True)
+        sys.exit(1)
+
+
+def _database_error(error: Exception) -> str:
+    """One line about a database failure (the driver's first line; never a password or traceback)."""
+    cause = getattr(error, "orig", None) or error
+    first = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    return f"{type(cause).__name__}: {first[:200]}"
 
 
 def main() -> None:

@@ -81,14 +81,15 @@ def _services(settings: Settings, renderer: Renderer | None, checker: Callable[[
               store: Store | None) -> Services:
     render = renderer or pipeline_renderer(settings.compile_timeout, warm=settings.warm_workers)
     version = exports.content_version()
-    the_store = store or Store(settings.db_url)
+    the_store = store or Store(settings.db_url, upgrade_schema=settings.migrate_on_start)
     queue = RenderQueue(max_concurrent=settings.compiles(), max_waiting=settings.queue(),
                         poll_interval=settings.disconnect_poll)
     metrics = Metrics(queue)
     readiness = Readiness(queue=queue, render=render, version=version, ping=the_store.ping,
                           read_back=renderer is None)
     exporter = Exports(store=the_store, queue=queue, render=render, version=version, metrics=metrics,
-                       compile_path="warm" if settings.warm_workers else "cold")
+                       compile_path="warm" if settings.warm_workers else "cold", lease_seconds=settings.lease_seconds,
+                       give_up_after=settings.compile_timeout * 2 + settings.lease_seconds)
     return Services(settings=settings, store=the_store, queue=queue, exports=exporter, readiness=readiness,
                     metrics=metrics, check=checker or _pipeline_checker, version=version)
 

@@ -11,6 +11,10 @@ here. What a caller must know:
   report or a new version never serves a stale PDF.
 * A compile caches its PDF in its own thread before anyone is answered, so a
   client that left still leaves a cached PDF for its retry.
+* Several instances on one database compile a PDF once: a compile first takes a
+  lease in the database (renewed while it runs); an instance that finds the
+  lease held waits for the PDF to appear in the shared cache, and compiles it
+  itself if the lease ends without one (the holder died).
 * Errors: :class:`ReportNotGenerated`, :class:`~texreport.http.store.SessionNotFound`,
   :class:`~texreport.http.render_queue.QueueFull` / ``ClientGone`` and whatever
   the renderer raised (:class:`~texreport.errors.InputError`,
@@ -21,8 +25,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+import logging
 import os
+import socket
+import threading
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,7 +43,7 @@ from .. import __version__
 from ..models import Report, load_document
 from .metrics import Metrics
 from .records import StoredReport, canonical_json
-from .render_queue import RenderQueue
+from .render_queue import ClientGone, QueueFull, RenderQueue
 from .reports import report_data
 from .store import SessionNotFound, Store
 
@@ -50,6 +59,7 @@ __all__ = [
 ]
 
 Disconnected = Callable[[], Awaitable[bool]]
+log = logging.getLogger("texreport.http")
 
 
 class Renderer(Protocol):
@@ -112,13 +122,18 @@ class Exports:
     """The export path: cache first, else one compile per key (single flight), cached before answering."""
 
     def __init__(self, *, store: Store, queue: RenderQueue, render: Renderer, version: str, metrics: Metrics,
-                 compile_path: str) -> None:
+                 compile_path: str, lease_seconds: float = 30.0, give_up_after: float = 150.0,
+                 poll_seconds: float = 0.2) -> None:
         self.store = store
         self.queue = queue
         self.render = render
         self.version = version
         self.metrics = metrics
         self.compile_path = compile_path     # "warm" or "cold": the metrics label of this app's compiles
+        self.lease_seconds = lease_seconds   # a lease not renewed this long is free for another instance
+        self.give_up_after = give_up_after   # waiting for another instance longer than this: 503
+        self.poll_seconds = poll_seconds
+        self.owner = f"{socket.gethostname()[:48]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
     async def session_pdf(self, session_id: str, lang: str | None, *, if_none_match: str | None,
                           is_disconnected: Disconnected | None = None) -> PdfResult:
@@ -133,9 +148,32 @@ class Exports:
         self.metrics.pdf_cache.labels("hit" if cached is not None else "miss").inc()
         if cached is not None:
             return cached
-        job = partial(self._render_and_cache, stored, key, lang)
-        pdf, etag = await self.queue.run(key, job, is_disconnected=is_disconnected)
-        return PdfResult(etag, None if etag_matches(if_none_match, etag) else pdf)
+        deadline = time.monotonic() + self.give_up_after
+        while True:
+            job = partial(self._compile_under_lease, stored, key, lang)
+            compiled = await self.queue.run(key, job, is_disconnected=is_disconnected)
+            if compiled is not None:
+                pdf, etag = compiled
+                return PdfResult(etag, None if etag_matches(if_none_match, etag) else pdf)
+            # Another instance holds the lease: its PDF lands in the shared cache.
+            waited = await self._await_other(session_id, key, if_none_match, is_disconnected, deadline)
+            if waited is not None:
+                return waited
+
+    async def _await_other(self, session_id: str, key: str, if_none_match: str | None,
+                           is_disconnected: Disconnected | None, deadline: float) -> PdfResult | None:
+        """The PDF another instance is compiling, once cached; ``None`` if its lease ended without one."""
+        while True:
+            cached = await self._cached(session_id, key, if_none_match)
+            if cached is not None:
+                return cached
+            if await asyncio.to_thread(self.store.lease_holder, session_id, key) is None:
+                return None                  # released or expired (the other instance died): compile here
+            if time.monotonic() > deadline:
+                raise QueueFull(max(1, round(self.lease_seconds)))
+            if is_disconnected is not None and await is_disconnected():
+                raise ClientGone()
+            await asyncio.sleep(self.poll_seconds)
 
     async def _cached(self, session_id: str, key: str, if_none_match: str | None) -> PdfResult | None:
         cached = await asyncio.to_thread(partial(self.store.cached_pdf, session_id, key,
@@ -148,13 +186,36 @@ class Exports:
             cached = await asyncio.to_thread(self.store.cached_pdf, session_id, key)
         return None if cached is None or cached.pdf is None else PdfResult(cached.etag, cached.pdf)
 
-    def _render_and_cache(self, stored: StoredReport, key: str, lang: str | None) -> tuple[bytes, str]:
-        """Compile-thread job: render a stored report and cache the PDF before anyone is answered."""
-        report = load_document(stored.data)
-        pdf = self._timed_render(report, lang, stored.generated_at)
-        etag = etag_of(pdf)
-        self.store.save_pdf(stored.session_id, key, etag, pdf)
-        return pdf, etag
+    def _compile_under_lease(self, stored: StoredReport, key: str, lang: str | None) -> tuple[bytes, str] | None:
+        """Compile-thread job: take the lease, render, cache, release; ``None`` if another instance has it.
+
+        The lease is renewed while the compile runs, so it only expires when this
+        process stops renewing it (killed, frozen); the PDF is cached before anyone
+        is answered, so a client that left still leaves it for its retry.
+        """
+        session_id = stored.session_id
+        if not self.store.take_lease(session_id, key, self.owner, self.lease_seconds):
+            return None
+        stop = threading.Event()
+        heartbeat = threading.Thread(target=self._renew, args=(session_id, key, stop), daemon=True,
+                                     name="texreport-lease")
+        heartbeat.start()
+        try:
+            pdf = self._timed_render(load_document(stored.data), lang, stored.generated_at)
+            etag = etag_of(pdf)
+            self.store.save_pdf(session_id, key, etag, pdf)
+            return pdf, etag
+        finally:
+            stop.set()
+            heartbeat.join()
+            self.store.release_lease(session_id, key, self.owner)
+
+    def _renew(self, session_id: str, key: str, stop: threading.Event) -> None:
+        while not stop.wait(self.lease_seconds / 3):
+            try:
+                self.store.renew_lease(session_id, key, self.owner, self.lease_seconds)
+            except Exception as error:  # noqa: BLE001 — a failed renewal only risks a second compile elsewhere
+                log.warning(json.dumps({"event": "lease_renewal_failed", "error": type(error).__name__}))
 
     async def stateless_pdf(self, report: Report, lang: str | None, *,
                             is_disconnected: Disconnected | None = None) -> PdfResult:

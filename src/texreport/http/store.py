@@ -29,7 +29,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -176,17 +176,26 @@ pdfs_table = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+leases_table = Table(
+    "texreport_leases", metadata,
+    Column("session_id", String(128), ForeignKey("texreport_sessions.session_id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("cache_key", String(64), primary_key=True),
+    Column("owner", String(96), nullable=False),       # the instance compiling this PDF
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
 
 class Store:
     """Blocking access to the service's tables; thread-safe (one connection per call)."""
 
-    def __init__(self, url: str, *, create_schema: bool = True) -> None:
+    def __init__(self, url: str, *, upgrade_schema: bool = True) -> None:
         self.url = normalize_url(url)
         self.is_sqlite = make_url(self.url).get_backend_name() == "sqlite"
         self.engine = self._make_engine()
         self._schema_lock = threading.Lock()
-        if create_schema:
-            self.create_schema()
+        if upgrade_schema:
+            self.upgrade_schema()
 
     # ------------------------------------------------------------------ engine
 
@@ -220,18 +229,20 @@ class Store:
 
         return engine
 
-    def create_schema(self) -> None:
-        """Create missing tables (idempotent; tolerant of another instance doing it at once)."""
+    def upgrade_schema(self) -> str:
+        """Create or upgrade the tables to the newest schema revision (:mod:`~texreport.http.schema`)."""
+        from .schema import upgrade
+
         with self._schema_lock:
-            try:
-                metadata.create_all(self.engine, checkfirst=True)
-            except IntegrityError:
-                # Two instances racing on PostgreSQL's catalog: the other one won.
-                metadata.create_all(self.engine, checkfirst=True)
+            return upgrade(self.engine)
 
     def drop_schema(self) -> None:
-        """Drop the service's tables (tests only)."""
+        """Drop the service's tables and schema version (tests only)."""
+        from .schema import VERSION_TABLE
+
         metadata.drop_all(self.engine)
+        with self.engine.connect() as connection, connection.begin():
+            connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -351,7 +362,7 @@ class Store:
                 return False
             # Explicit deletes, not only ON DELETE CASCADE: correct even on a SQLite
             # connection opened without foreign_keys=ON.
-            for table in (pdfs_table, reports_table, answers_table):
+            for table in (leases_table, pdfs_table, reports_table, answers_table):
                 connection.execute(delete(table).where(table.c.session_id == session_id))
             result = connection.execute(delete(sessions_table).where(sessions_table.c.session_id == session_id))
             return result.rowcount > 0
@@ -479,3 +490,52 @@ class Store:
                 session_id=session_id, cache_key=cache_key, etag=etag, size=len(pdf), pdf=pdf, created_at=now,
             ))
         return True
+
+    # ------------------------------------------------------------------ compile leases
+
+    def take_lease(self, session_id: str, cache_key: str, owner: str, seconds: float) -> bool:
+        """Claim the compile of this PDF for ``owner`` unless another owner holds an unexpired lease.
+
+        Taken under the session's lock, so two instances cannot both get it.
+        ``True`` also when ``owner`` already holds it (the lease is extended).
+        Raises :class:`SessionNotFound` when the session is gone.
+        """
+        now = _now()
+        with self._write() as connection:
+            self._lock_session(connection, session_id)
+            held = self._lease_in(connection, session_id, cache_key)
+            if held is not None and held.owner != owner and _utc(held.expires_at) > now:
+                return False
+            where = (leases_table.c.session_id == session_id, leases_table.c.cache_key == cache_key)
+            connection.execute(delete(leases_table).where(*where))
+            connection.execute(leases_table.insert().values(
+                session_id=session_id, cache_key=cache_key, owner=owner,
+                expires_at=now + timedelta(seconds=seconds)))
+        return True
+
+    def renew_lease(self, session_id: str, cache_key: str, owner: str, seconds: float) -> bool:
+        """Extend ``owner``'s lease; ``False`` if it no longer holds it."""
+        with self._write() as connection:
+            result = connection.execute(
+                update(leases_table)
+                .where(leases_table.c.session_id == session_id, leases_table.c.cache_key == cache_key,
+                       leases_table.c.owner == owner)
+                .values(expires_at=_now() + timedelta(seconds=seconds)))
+            return result.rowcount > 0
+
+    def release_lease(self, session_id: str, cache_key: str, owner: str) -> None:
+        with self._write() as connection:
+            connection.execute(delete(leases_table).where(
+                leases_table.c.session_id == session_id, leases_table.c.cache_key == cache_key,
+                leases_table.c.owner == owner))
+
+    def lease_holder(self, session_id: str, cache_key: str) -> str | None:
+        """The owner of an unexpired lease on this PDF, else ``None``."""
+        with self._read() as connection:
+            held = self._lease_in(connection, session_id, cache_key)
+        return held.owner if held is not None and _utc(held.expires_at) > _now() else None
+
+    @staticmethod
+    def _lease_in(connection: Connection, session_id: str, cache_key: str) -> Any:
+        return connection.execute(select(leases_table).where(
+            leases_table.c.session_id == session_id, leases_table.c.cache_key == cache_key)).first()
