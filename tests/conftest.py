@@ -1,15 +1,26 @@
-"""Shared fixtures: sample documents and a cached real render (helpers live in pdfcheck.py)."""
+"""Shared fixtures: sample documents, a cached real render, the tests' private PostgreSQL.
+
+Helpers live in pdfcheck.py (PDFs) and pgserver.py (the PostgreSQL server).
+"""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from pdfcheck import render_file
+from pgserver import PrivateServer, discard, start_private_server
+
+# Overrides: an existing PostgreSQL (its database is shared with other runs: tests use
+# unique session ids) and, for the restart test, a shell command that restarts it.
+PG_URL_OVERRIDE = os.environ.get("TEXREPORT_TEST_PG_URL")
+PG_RESTART_OVERRIDE = os.environ.get("TEXREPORT_TEST_PG_RESTART")
 
 
 @pytest.fixture(scope="session")
@@ -39,56 +50,31 @@ def sample_pdf(tmp_path_factory, sample_document) -> Path:
     return render_file(sample_document, tmp_path_factory.mktemp("sample") / "sample.pdf")
 
 
-# ----------------------------------------------------------------------------- PostgreSQL
-# Minimal private server for the service tests (the test-infra branch replaces it with
-# its own fixture of the same name): TEXREPORT_TEST_PG_URL if set, else initdb + pg_ctl
-# in a temporary folder, on a Unix socket only, stopped at the end of the session.
-
-
-def _pg_bin() -> "Path | None":
-    import shutil
-
-    found = shutil.which("pg_ctl")
-    if found:
-        return Path(found).parent
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
-    return versions[-1].parent if versions else None
+@pytest.fixture(scope="session")
+def private_postgres() -> Iterator[PrivateServer]:
+    """This process's own PostgreSQL (one per xdist worker), stopped and removed at the end."""
+    server = start_private_server()
+    yield server
+    discard(server)
 
 
 @pytest.fixture(scope="session")
-def pg_url():
-    import os
-    import subprocess
+def pg_url(request: pytest.FixtureRequest) -> str:
+    """SQLAlchemy URL of a PostgreSQL database for the tests: TEXREPORT_TEST_PG_URL, else a private server."""
+    if PG_URL_OVERRIDE:
+        return PG_URL_OVERRIDE
+    server: PrivateServer = request.getfixturevalue("private_postgres")
+    return server.url
 
-    if os.environ.get("TEXREPORT_TEST_PG_URL"):
-        yield os.environ["TEXREPORT_TEST_PG_URL"]
-        return
-    binaries = _pg_bin()
-    if binaries is None:
-        pytest.skip("PostgreSQL server binaries are not installed")
-    import shutil
-    import tempfile
 
-    # Not under pytest's basetemp: its parents are private to root, and the server runs as postgres.
-    folder = Path(tempfile.mkdtemp(prefix="texreport-pg-"))
-    data, socket_dir = folder / "data", folder / "sock"
-    socket_dir.mkdir()
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses root: run the server as Debian's postgres user
-        as_user = ["runuser", "-u", "postgres", "--"]
-        subprocess.run(["chown", "-R", "postgres", str(folder)], check=True)
-        folder.chmod(0o755)
-
-    def run(*command: str) -> None:
-        result = subprocess.run([*as_user, *command], capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise RuntimeError(f"{command[0]} failed: {result.stderr[-2000:]}")
-
-    run(str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-    options = f"-c listen_addresses='' -c fsync=off -k {socket_dir}"
-    run(str(binaries / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "log"), "-o", options, "start")
-    try:
-        yield f"postgresql://postgres@/postgres?host={socket_dir}"
-    finally:
-        run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
-        shutil.rmtree(folder, ignore_errors=True)
+@pytest.fixture(scope="session")
+def pg_restart(request: pytest.FixtureRequest, pg_url: str) -> Callable[[], None]:
+    """Restarts the server behind ``pg_url`` (TEXREPORT_TEST_PG_RESTART's command with the override)."""
+    if PG_URL_OVERRIDE:
+        if not PG_RESTART_OVERRIDE:
+            pytest.skip("TEXREPORT_TEST_PG_URL names an outside server; set TEXREPORT_TEST_PG_RESTART to "
+                        "a command that restarts it (or unset both to use the tests' own server)")
+        command = PG_RESTART_OVERRIDE
+        return lambda: subprocess.run(command, shell=True, check=True, timeout=120)
+    server: PrivateServer = request.getfixturevalue("private_postgres")
+    return server.restart

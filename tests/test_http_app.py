@@ -3,7 +3,7 @@
 A counting fake renderer (injected through ``create_app``) stands in for xelatex so
 that cache hits, saturation and single flight can be observed exactly; the real
 renders live in ``test_http_render.py`` and ``tests/e2e/``. Each test runs against
-SQLite and PostgreSQL (the ``pg_url`` fixture).
+SQLite and PostgreSQL (the tests' own server: ``pg_url`` in conftest.py).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class FakeRenderer:
 def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'service.db'}"
-    return str(request.getfixturevalue("pg_url"))
+    return request.getfixturevalue("pg_url")
 
 
 @pytest.fixture
