@@ -22,9 +22,9 @@ pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
-from texreport.errors import LimitError
-from texreport.http.app import Settings, create_app
-from texreport.http.protocol import guarded_protocol
+from texreport.errors import LimitError  # noqa: E402
+from texreport.http.app import Settings, create_app  # noqa: E402
+from texreport.http.protocol import guarded_protocol  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 BASE = "/api/interview/sessions"

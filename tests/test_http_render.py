@@ -12,10 +12,10 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from texreport.http import app as app_module  # noqa: E402
-from texreport.http.app import Settings, create_app  # noqa: E402
+from texreport.http import app as app_module
+from texreport.http.app import Settings, create_app
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 BASE = "/api/interview/sessions"

@@ -11,15 +11,15 @@ import pytest
 
 pytest.importorskip("sqlalchemy")
 
-from texreport.errors import InputError  # noqa: E402
-from texreport.http.records import AnswerRecord, SessionRecord  # noqa: E402
-from texreport.http.reports import (  # noqa: E402
+from texreport.errors import InputError
+from texreport.http.records import AnswerRecord, SessionRecord
+from texreport.http.reports import (
     answer_field,
     build_report,
     merged_document,
     validated_report,
 )
-from texreport.models import DocumentInvalid  # noqa: E402
+from texreport.models import DocumentInvalid
 
 NOW = datetime(2026, 1, 1)
 DOCUMENT = {"sessionId": "x1", "overallScore": 50,

@@ -54,14 +54,13 @@ class Server:
         self.process: subprocess.Popen | None = None
         self.base = ""
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         port = _free_port()
-        log = open(self.folder / "server.log", "ab")
         env = dict(os.environ, TMPDIR=str(self.tmp))
-        self.process = subprocess.Popen(
-            [str(TEXREPORT), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", self.db_url, *self.extra],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, env=env)
-        log.close()
+        with open(self.folder / "server.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [str(TEXREPORT), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", self.db_url, *self.extra],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, env=env)
         self.base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

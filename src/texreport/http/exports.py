@@ -214,7 +214,7 @@ class Exports:
         while not stop.wait(self.lease_seconds / 3):
             try:
                 self.store.renew_lease(session_id, key, self.owner, self.lease_seconds)
-            except Exception as error:  # noqa: BLE001 — a failed renewal only risks a second compile elsewhere
+            except Exception as error:
                 log.warning(json.dumps({"event": "lease_renewal_failed", "error": type(error).__name__}))
 
     async def stateless_pdf(self, report: Report, lang: str | None, *,
