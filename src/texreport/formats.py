@@ -47,6 +47,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from . import telemetry
 from .compiler import CompileLimits, check_log, finish_xelatex, start_sandboxed, xelatex_executable
 from .errors import CompileError, RenderError
 from .fonts import char_class_setup_text, font_setup_text
@@ -217,6 +218,7 @@ def _build(fixed: Mapping[str, str], folder: Path, fmt: Path, sidecar: Path, lim
         write_atomic(fmt, data, mode=0o644)
         record = {"size": len(data), "crc32": zlib.crc32(data), "inputs": inputs}
         write_atomic(sidecar, json.dumps(record).encode("utf-8"), mode=0o644)
+    telemetry.count(telemetry.FORMAT_BUILDS)
     _remove_stale(folder, keep=fmt)
 
 
