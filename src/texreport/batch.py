@@ -41,7 +41,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from .compiler import CompileLimits, compile_xdv, kill_group, xdv_to_pdf
+from .compiler import CompileLimits, compile_xdv, disk_full_as_error, kill_group, xdv_to_pdf
 from .errors import CompileError, InputError, TexreportError
 from .formats import ensure_format, preamble_input
 from .jobdirs import job_folder
@@ -258,7 +258,7 @@ def _compile_together(jobs: Sequence[JobSource], timeout: float, running: _Runni
     fails; the caller then renders the group's reports one by one.
     """
     limits = CompileLimits(timeout=timeout * len(jobs))
-    with job_folder("batch") as folder_name:
+    with disk_full_as_error(), job_folder("batch") as folder_name:
         folder = Path(folder_name)
         for name, content in jobs[0].fixed.items():
             (folder / name).write_text(content, encoding="utf-8")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .charts import build_charts
-from .compiler import CompileLimits, compile_tex
+from .compiler import CompileLimits, compile_tex, disk_full_as_error
 from .errors import CompileError
 from .escape import CodeFiles, LatexMarkup
 from .fonts import default_chain
@@ -166,7 +166,7 @@ def render(
         pool = options.pool or shared_pool()
         return pool.compile(job.fixed, job.document, limits=options.limits, keep_dir=keep_dir)
     fmt = ensure_format(job.fixed, limits=options.limits)
-    with job_folder("job") as folder_name:
+    with disk_full_as_error(), job_folder("job") as folder_name:
         folder = Path(folder_name)
         write_source(job, folder)
         try:
