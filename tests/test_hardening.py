@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hostile_support import default_sigint, xelatex_processes_in
 
+from hostile_support import default_sigint, xelatex_processes_in
 from pdfcheck import body_text, render_file, squash
 from texreport import compiler
 from texreport.batch import expand_inputs

@@ -25,17 +25,17 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from click.testing import CliRunner  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from texreport.cli import cli  # noqa: E402
-from texreport.errors import InputError  # noqa: E402
-from texreport.http.app import Settings, create_app  # noqa: E402
-from texreport.limits import MAX_CATEGORIES, MAX_COUNT, MAX_HEADING_CHARS, MAX_INT_DIGITS  # noqa: E402
-from texreport.models import load_json  # noqa: E402
-from texreport.pipeline import check_characters, prepare  # noqa: E402
+from texreport.cli import cli
+from texreport.errors import InputError
+from texreport.http.app import Settings, create_app
+from texreport.limits import MAX_CATEGORIES, MAX_COUNT, MAX_HEADING_CHARS, MAX_INT_DIGITS
+from texreport.models import load_json
+from texreport.pipeline import check_characters, prepare
 
 FAKE_PDF = b"%PDF-1.5\n% stand-in\n%%EOF\n"
 SESSION = "verdict-0001"

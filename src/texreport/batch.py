@@ -178,7 +178,7 @@ def _session_id(path: Path) -> str | None:
     # Only the id, not a validation: a bad report fails later, in its own job.
     try:
         data = json.loads(read_document(path).decode("utf-8-sig"))
-    except Exception:  # noqa: BLE001 - unreadable, not JSON, nested too deeply, a 5,000-digit number …: no id
+    except Exception:
         return None
     if isinstance(data, dict):
         for holder in (data, data.get("data")):  # a bare report or the {code, message, data} envelope
@@ -318,7 +318,7 @@ def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None
             prepared.append((item, prepare(load_json(raw), options=options, name_prefix=_prefix(number)), started))
         except TexreportError as error:
             results.append(BatchResult(item, time.monotonic() - started, str(error)))
-        except Exception as error:  # noqa: BLE001 - one broken report must never stop the others
+        except Exception as error:
             results.append(BatchResult(item, time.monotonic() - started, f"{type(error).__name__}: {error}"))
     pdfs: list[bytes] | None = None
     if len(prepared) > 1 and not stop.is_set():
@@ -338,7 +338,7 @@ def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None
             write_atomic(output_dir / item.output_name, pdf, mode=file_mode)
         except TexreportError as error:
             results.append(BatchResult(item, time.monotonic() - started, str(error)))
-        except Exception as error:  # noqa: BLE001 - one broken report must never stop the others
+        except Exception as error:
             results.append(BatchResult(item, time.monotonic() - started, f"{type(error).__name__}: {error}"))
         else:
             results.append(BatchResult(item, time.monotonic() - started))

@@ -397,7 +397,8 @@ def _session_id(value: object) -> str:
         raise PydanticCustomError("session_id", "must be at most {limit} characters", {"limit": SESSION_ID_MAX_LENGTH})
     bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
     if bad is not None:
-        raise PydanticCustomError("session_id", "must not contain control character U+{code}", {"code": f"{ord(bad):04X}"})
+        raise PydanticCustomError("session_id", "must not contain control character U+{code}",
+                                  {"code": f"{ord(bad):04X}"})
     return text
 
 
