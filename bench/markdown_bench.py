@@ -6,7 +6,7 @@ Run from the repository root:  .venv/bin/python bench/markdown_bench.py [--runs 
 "cold" is ``render()`` without workers (the CLI path minus interpreter start);
 "layout" is the Python part alone (``prepare``: validation, Markdown, highlighting,
 the template); "markdown" the fastest pass of the Markdown renderer alone over every
-Markdown field, the number that stays meaningful on a loaded machine. Runs alternate between the two reports; medians are printed.
+Markdown field, the number that stays meaningful on a loaded machine. Medians otherwise.
 Run it with another checkout's interpreter (its ``src`` installed) for a before/after.
 Nothing here is a test: timings depend on the machine and its load.
 """
@@ -18,10 +18,11 @@ import json
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
-GENERATED_AT = datetime(2026, 11, 29, 14, 30, tzinfo=timezone.utc)
+GENERATED_AT = datetime(2026, 11, 29, 14, 30, tzinfo=UTC)
 
 JAVA = """```java
 public class OrderService {
@@ -83,7 +84,8 @@ def markdown_seconds(doc: dict[str, Any], runs: int) -> float:
         def one(text: str) -> object:
             return markdown_to_latex(text)
     except ImportError:  # before the renderer had its own module
-        from texreport.escape import CodeFiles, markdown_to_latex as old
+        from texreport.escape import CodeFiles
+        from texreport.escape import markdown_to_latex as old
 
         def one(text: str) -> object:
             return old(text, code_files=CodeFiles())
@@ -126,9 +128,9 @@ def main() -> int:
             render(doc, options=cold)
         rows = []
         for name, doc in reports.items():
-            layout = median_of(lambda: prepare(doc, options=cold), args.runs)
-            warm_s = median_of(lambda: render(doc, options=warm), args.runs)
-            cold_s = median_of(lambda: render(doc, options=cold), args.runs)
+            layout = median_of(lambda doc=doc: prepare(doc, options=cold), args.runs)
+            warm_s = median_of(lambda doc=doc: render(doc, options=warm), args.runs)
+            cold_s = median_of(lambda doc=doc: render(doc, options=cold), args.runs)
             rows.append((name, markdown_seconds(doc, 4 * args.runs), layout, warm_s, cold_s))
     finally:
         pool.close()

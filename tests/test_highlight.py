@@ -6,10 +6,9 @@ import re
 
 import pytest
 
-from texreport.highlight import LANGUAGES, code_block_latex, language_of
-
 from test_escape import HOSTILE, unbroken
 from test_markdown import assert_only_our_tex
+from texreport.highlight import LANGUAGES, code_block_latex, language_of
 
 SNIPPETS = {
     "java": ("public class A { int x = 1; }", "public"),

@@ -6,10 +6,9 @@ import re
 
 import pytest
 
+from test_escape import HOSTILE, unbroken
 from texreport.escape import CodeFiles, LatexMarkup, clean_text
 from texreport.markdown import MAX_NESTING, markdown_to_latex
-
-from test_escape import HOSTILE, unbroken
 
 
 def md(text: str) -> str:

@@ -86,7 +86,7 @@ def _document(document: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def gfm(tmp_path_factory, sample_document):
-    data = sample_document["data"] if "data" in sample_document else sample_document
+    data = sample_document.get("data", sample_document)
     doc = _document(data)
     pdf = render_file(doc, tmp_path_factory.mktemp("gfm") / "gfm.pdf")
     return doc, pdf, squash(body_text(pdf))
@@ -201,7 +201,7 @@ def _ink(pdf: Path, word: str) -> tuple[int, int, int]:
 
 def _close(colour: tuple[int, int, int], hex_colour: str, slack: int = 40) -> bool:
     wanted = [int(hex_colour[i:i + 2], 16) for i in (0, 2, 4)]
-    return all(abs(a - b) <= slack for a, b in zip(colour, wanted))
+    return all(abs(a - b) <= slack for a, b in zip(colour, wanted, strict=True))
 
 
 def _sty_colour(name: str) -> str:
@@ -281,7 +281,7 @@ def test_words_that_fit_are_never_split_and_long_ones_split_at_boundaries(docume
     words = [word for _, _, word in word_boxes(pdf)]
     pieces = [w for w in words if "Concurrent" in w or "IfAbsent" in w or "MapCompute" in w or w.startswith("Compute")]
     assert pieces and all(IDENTIFIER in w for w in pieces), [w for w in pieces if IDENTIFIER not in w][:5]
-    fragments = [w for w in words if "Abcdefgh" in w or re.fullmatch(r"[a-h]*", w) and len(w) > 2]
+    fragments = [w for w in words if "Abcdefgh" in w or (re.fullmatch(r"[a-h]*", w) and len(w) > 2)]
     assert "".join(fragments) == PARTS and len(fragments) >= 2
     assert all(re.fullmatch(r"(Abcdefgh)+", w) for w in fragments), fragments
 

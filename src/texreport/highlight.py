@@ -23,8 +23,7 @@ from collections.abc import Iterable, Iterator
 
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
-from pygments.token import _TokenType
-from pygments.token import Comment, Keyword, Name, Number, Operator, String, Token
+from pygments.token import Comment, Keyword, Name, Number, Operator, String, _TokenType, is_token_subtype
 
 from .escape import LatexMarkup, clean_text, escape_pieces, join_pieces
 
@@ -86,7 +85,7 @@ def _lexer(alias: str) -> Lexer:
 @functools.cache
 def _class_of(token_type: _TokenType) -> str:
     for pygments_type, letter in TOKEN_CLASSES:
-        if token_type in pygments_type:
+        if is_token_subtype(token_type, pygments_type):
             return letter
     return ""
 

@@ -46,6 +46,10 @@ _PAR = "\n\\par "
 _NEWLINE = "\\TRnewline "
 
 
+def _as_typed(link: str) -> str:
+    return link
+
+
 _TYPED = threading.local()  # per render: link target as markdown-it normalised it → as typed
 
 
@@ -65,7 +69,7 @@ def _parser() -> MarkdownIt:
 
     # Printed URLs and autolink texts are what the user typed (markdown-it would decode "%41" to "A").
     md.normalizeLink = remember_typed  # type: ignore[method-assign]
-    md.normalizeLinkText = lambda url: url  # type: ignore[method-assign]
+    md.normalizeLinkText = _as_typed  # type: ignore[method-assign]
     return md
 
 
@@ -132,7 +136,6 @@ class _Renderer:
         out: list[str] = []
         i = start
         while i < end:
-            token = tokens[i]
             after = _block_end(tokens, i)
             out.append(self.block(tokens, i, after))
             i = after
@@ -147,7 +150,7 @@ class _Renderer:
             level = int(token.tag[1:]) if token.tag[1:].isdigit() else 6
             return f"\\TRmdheading{{{level}}}{{" + self.inline(tokens[i + 1]) + "}"
         if kind in ("bullet_list_open", "ordered_list_open"):
-            return self.list(tokens, i, after - 1)
+            return self.list_block(tokens, i, after - 1)
         if kind == "blockquote_open":
             return self.quote(tokens, i + 1, after - 1)
         if kind in ("fence", "code_block"):
@@ -176,7 +179,7 @@ class _Renderer:
 
     # ------------------------------------------------------------ lists
 
-    def list(self, tokens: list[Token], open_index: int, close_index: int) -> str:
+    def list_block(self, tokens: list[Token], open_index: int, close_index: int) -> str:
         opener = tokens[open_index]
         ordered = opener.type == "ordered_list_open"
         start_attr = opener.attrGet("start")
@@ -194,7 +197,7 @@ class _Renderer:
             markers = [f"{number + k}{opener.markup}" if ordered else "•" for k in range(len(items))]
             indent = min(self.list_depth - MAX_LIST_DEPTH + 1, _MAX_EXTRA_INDENT)
             return "\n".join(f"\\TRmdflatitem{{{indent}}}{{{join_pieces(escape_pieces(marker))}}}{{{body}}}"
-                              for marker, (body, _) in zip(markers, rendered))
+                              for marker, (body, _) in zip(markers, rendered, strict=True))
         spacing = "TRmdtight" if tight else "TRmdloose"
         if ordered:
             delimiter = ")" if opener.markup == ")" else "."
@@ -252,7 +255,7 @@ class _Renderer:
         columns = max(len(r) for r in rows)
         aligns = [rows[0][k][0] if k < len(rows[0]) else "l" for k in range(columns)]
         widths = _column_widths(texts, columns)
-        spec = "".join(f"{a.upper()}{{{w:.3f}}}" for a, w in zip(aligns, widths))
+        spec = "".join(f"{a.upper()}{{{w:.3f}}}" for a, w in zip(aligns, widths, strict=True))
 
         def render(cells: list[tuple[str, str]], header: bool) -> str:
             padded = [c for _, c in cells] + [""] * (columns - len(cells))
@@ -315,9 +318,9 @@ def _column_widths(texts: list[list[str]], columns: int) -> list[float]:
     if sum(minimums) >= _TABLE_EMS:
         return [m / sum(minimums) for m in minimums]
     spare = _TABLE_EMS - sum(minimums)
-    excess = [max(need - m, 0.0) for need, m in zip(needs, minimums)]
+    excess = [max(need - m, 0.0) for need, m in zip(needs, minimums, strict=True)]
     total_excess = sum(excess) or 1.0
-    return [(m + spare * e / total_excess) / _TABLE_EMS for m, e in zip(minimums, excess)]
+    return [(m + spare * e / total_excess) / _TABLE_EMS for m, e in zip(minimums, excess, strict=True)]
 
 
 # ---------------------------------------------------------------- inline pieces
@@ -412,7 +415,8 @@ class _Inline:
         shown = _shown_url(href)
         text = _link_text(children, index)
         # Autolinks and bare URLs show their URL as their text: print it once.
-        self.link_url.append(None if text in (shown, shown.removeprefix("mailto:"), shown.removeprefix("http://")) else shown)
+        same = text in (shown, shown.removeprefix("mailto:"), shown.removeprefix("http://"))
+        self.link_url.append(None if same else shown)
         yield "\\TRmdlinkstart{" + _hex(href) + "}"
 
     def link_close(self) -> Iterator[str]:
@@ -487,7 +491,10 @@ def _struck(text: str) -> Iterator[str]:
             if word:
                 yield "\\TRmdstrike{" + join_pieces(escape_pieces(word)) + "}"
                 word = ""
-            yield "\\TRmdstrikespace " if ch == " " else "\\TRmdstrike{" + join_pieces(escape_pieces(ch)) + "}\\TRmdstrikejoin "
+            if ch == " ":
+                yield "\\TRmdstrikespace "
+            else:
+                yield "\\TRmdstrike{" + join_pieces(escape_pieces(ch)) + "}\\TRmdstrikejoin "
         else:
             word += ch
     if word:
