@@ -307,3 +307,20 @@ def test_nesting_deeper_than_anything_compiles_and_keeps_every_word(document, tm
             assert found >= 0, word
             position = found + len(word)
     assert [word for _, _, word in words_outside_margins(pdf) if word.isascii()] == []
+
+
+def test_a_long_table_inside_panels_repeats_its_header_on_the_next_page(document, tmp_path):
+    table = "| panelHdrA | panelHdrB | c |\n|---|--:|:-:|\n" + "".join(
+        f"| prow{n:02d}a 这是一段较长的文字 | prow{n:02d}b | x |\n" for n in range(70))
+    doc = copy.deepcopy(document)
+    doc["questionDetails"] = doc["questionDetails"][:2]
+    doc["questionDetails"][0]["feedback"] = "intro\n\n" + table + "\nafter"          # TRleftbar (framed)
+    doc["questionDetails"][1]["userAnswer"] = table.replace("panelHdr", "answerHdr").replace("prow", "arow")  # TRpanel
+    pdf = render_file(doc, tmp_path / "panels.pdf")
+    boxes = word_boxes(pdf)
+    body = squash(body_text(pdf))
+    for header, row in (("panelHdrA", "prow"), ("answerHdrA", "arow")):
+        row_pages = {page for page, _, word in boxes if word.startswith(row)}
+        header_pages = {page for page, _, word in boxes if word == header}
+        assert len(row_pages) >= 2 and row_pages == header_pages, (header, row_pages, header_pages)
+        assert [n for n in range(70) if body.count(f"{row}{n:02d}a") != 1] == []

@@ -262,7 +262,8 @@ class _Renderer:
             wrap = "\\TRmdth{" if header else "{"
             return " & ".join(wrap + c + "}" for c in padded) + " \\tabularnewline"
 
-        body = "\n".join(render(r, False) for r in rows[1:])
+        # Each body row marks its table, so a panel split between rows repeats the header.
+        body = "\n".join("\\TRmdrowmark " + render(r, False) for r in rows[1:])
         return f"\\TRmdtable{{{spec}}}{{{render(rows[0], True)}}}{{%\n{body}\n}}"
 
     # ------------------------------------------------------------ inline
