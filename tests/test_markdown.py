@@ -148,7 +148,7 @@ OUR_MACROS = {
     "textasciicircum", "textasciigrave", "textquotesingle", "textquotedbl", "textless", "textgreater", "textbar",
     "bfseries", "TRcode", "TRmdem", "TRmdstrike", "TRmdstrikespace", "TRmdstrikejoin", "TRmdheading", "TRmdrule",
     "TRmdlinkstart", "TRmdlinkend", "TRmdurl", "TRmdimage", "TRmdtask", "TRmdflatitem", "TRmdtable", "TRmdth",
-    "tabularnewline", "begin", "end", "item", "TRcodeline", "TRtokk", "TRtokt", "TRtoks", "TRtokc", "TRtokn",
+    "tabularnewline", "TRmdrowmark", "begin", "end", "item", "TRcodeline", "TRtokk", "TRtokt", "TRtoks", "TRtokc", "TRtokn",
     "TRtokf", "TRtokb", "TRtoka", "arabic",
 }
 ENVIRONMENTS = {"itemize", "enumerate", "TRmdquote", "TRcodeblock"}

@@ -324,3 +324,15 @@ def test_a_long_table_inside_panels_repeats_its_header_on_the_next_page(document
         header_pages = {page for page, _, word in boxes if word == header}
         assert len(row_pages) >= 2 and row_pages == header_pages, (header, row_pages, header_pages)
         assert [n for n in range(70) if body.count(f"{row}{n:02d}a") != 1] == []
+
+
+def test_english_reports_typeset_the_same_constructs(gfm, tmp_path):
+    doc, _, zh_body = gfm
+    pdf = render_file({**doc, "language": "en"}, tmp_path / "en.pdf")
+    body = squash(body_text(pdf))
+    position = 0
+    for chunk in IN_ORDER:
+        found = body.find(chunk, position)
+        assert found >= 0, chunk
+        position = found + len(chunk)
+    assert sorted(link_targets(pdf)) == sorted(link_targets(gfm[1]))
