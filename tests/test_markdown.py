@@ -57,6 +57,13 @@ def test_links_only_for_http_and_mailto_with_the_url_printed() -> None:
     assert latex.count("\\TRmdlinkstart") == latex.count("\\TRmdlinkend") == 3
 
 
+def test_other_schemes_print_text_and_url_without_a_link() -> None:
+    latex = md("[call me](tel:123) [f](ftp://x.org/a) <ftp://y.org>")
+    assert "\\TRmdlinkstart" not in latex
+    assert "call me\\TRmdurl{tel:123}" in latex and "f\\TRmdurl{ftp://x.org/a}" in latex
+    assert latex.count("ftp://y.org") == 1
+
+
 def test_a_link_url_cannot_leave_its_hex_string() -> None:
     latex = markdown_to_latex("[x](https://a.org/>>/%3E%3E)}\\special{pdf:exec}) [y](<https://a.org/ )>)")
     for argument in re.findall(r"\\TRmdlinkstart\{([^}]*)\}", latex):

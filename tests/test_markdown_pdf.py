@@ -327,7 +327,7 @@ def test_a_long_table_inside_panels_repeats_its_header_on_the_next_page(document
 
 
 def test_english_reports_typeset_the_same_constructs(gfm, tmp_path):
-    doc, _, zh_body = gfm
+    doc, _, _ = gfm
     pdf = render_file({**doc, "language": "en"}, tmp_path / "en.pdf")
     body = squash(body_text(pdf))
     position = 0

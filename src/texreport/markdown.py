@@ -354,8 +354,7 @@ class _Inline:
         self.strike = 0
         self.emphasis = 0
         self.strong = 0
-        self.link_url: list[str | None] = []
-        self.plain_links = 0  # open links whose scheme makes no annotation
+        self.link_url: list[tuple[bool, str | None]] = []  # open links: (annotated, URL to print)
         self.kai: set[int] = set()  # em_open indices whose CJK text the Kai face draws
 
     def pieces(self, children: list[Token]) -> Iterator[str]:
@@ -393,10 +392,7 @@ class _Inline:
         elif kind == "link_open":
             yield from self.link_open(child, children, index)
         elif kind == "link_close":
-            if self.plain_links:
-                self.plain_links -= 1
-            else:
-                yield from self.link_close()
+            yield from self.link_close()
         elif kind == "image":
             yield from self.image(child)
         else:  # html_inline and anything unexpected: as typed
@@ -410,19 +406,19 @@ class _Inline:
 
     def link_open(self, child: Token, children: list[Token], index: int) -> Iterator[str]:
         href = str(child.attrGet("href") or "")
-        if not href.lower().startswith(LINK_SCHEMES):
-            self.plain_links += 1
-            return
         shown = _shown_url(href)
         text = _link_text(children, index)
         # Autolinks and bare URLs show their URL as their text: print it once.
         same = text in (shown, shown.removeprefix("mailto:"), shown.removeprefix("http://"))
-        self.link_url.append(None if same else shown)
-        yield "\\TRmdlinkstart{" + _hex(href) + "}"
+        annotated = href.lower().startswith(LINK_SCHEMES)
+        self.link_url.append((annotated, None if same else shown))
+        if annotated:  # other schemes (ftp:, tel:, …) print text and URL but make no link
+            yield "\\TRmdlinkstart{" + _hex(href) + "}"
 
     def link_close(self) -> Iterator[str]:
-        shown = self.link_url.pop() if self.link_url else None
-        yield "\\TRmdlinkend "
+        annotated, shown = self.link_url.pop() if self.link_url else (False, None)
+        if annotated:
+            yield "\\TRmdlinkend "
         if shown is not None:
             yield "\\TRmdurl{"
             yield from escape_pieces(shown)
