@@ -180,12 +180,18 @@ def _word_break(previous: str, ch: str, position: int) -> str:
     return _BREAK_ANY if position % _BREAK_EVERY == 0 else ""
 
 
-def _word_pieces(word: str) -> Iterator[str]:
-    """Escaped pieces of one word (no space, no CJK), with break points if it is long."""
+def _word_pieces(word: str, *, after_space: bool = False) -> Iterator[str]:
+    """Escaped pieces of one word (no space, no CJK), with break points if it is long.
+
+    After a space the word also gets a cheap ragged break before it, so that it moves to
+    the next line whole. Never at the start of a paragraph or cell: that would allow an
+    empty first line.
+    """
     if len(word) <= _LONG_WORD:
         yield word.translate(_TRANSLATE)
         return
-    yield _WORD_START  # also at a piece's start: the space before may be in another piece (inline code)
+    if after_space:
+        yield _WORD_START
     previous = ""
     for position, ch in enumerate(word):
         if position:
@@ -196,11 +202,12 @@ def _word_pieces(word: str) -> Iterator[str]:
         previous = ch
 
 
-def escape_pieces(line: str) -> Iterator[str]:
+def escape_pieces(line: str, *, after_space: bool = False) -> Iterator[str]:
     """Escaped pieces of one cleaned line (no newlines), with break points in long words.
 
     The building block of every escaping function here and of the Markdown and code
-    renderers; :func:`join_pieces` turns pieces into source text.
+    renderers; :func:`join_pieces` turns pieces into source text. ``after_space``: the
+    line continues text that ended in a space (a Markdown text run after "word ").
     """
     for index, chunk in enumerate(_SPACES.split(line)):
         if index % 2:
@@ -210,22 +217,22 @@ def escape_pieces(line: str) -> Iterator[str]:
                 if chunk:
                     yield chunk.translate(_TRANSLATE)  # a short word is one piece
             else:
-                yield from _word_pieces(chunk)
+                yield from _word_pieces(chunk, after_space=after_space or index > 0)
         else:
-            yield from _mixed_pieces(chunk)
+            yield from _mixed_pieces(chunk, after_space=after_space or index > 0)
 
 
-def _mixed_pieces(chunk: str) -> Iterator[str]:
+def _mixed_pieces(chunk: str, *, after_space: bool) -> Iterator[str]:
     """Pieces of a space-free chunk that may hold CJK characters (each ends a word)."""
     start = 0
     for index, ch in enumerate(chunk):
         if _breaks_run(ch):
             if index > start:
-                yield from _word_pieces(chunk[start:index])
+                yield from _word_pieces(chunk[start:index], after_space=after_space and start == 0)
             yield _TABLE.get(ch, ch)
             start = index + 1
     if len(chunk) > start:
-        yield from _word_pieces(chunk[start:])
+        yield from _word_pieces(chunk[start:], after_space=after_space and start == 0)
 
 
 _SPACES = re.compile(r"( +)")

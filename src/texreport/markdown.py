@@ -26,6 +26,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
+from .escape import _LONG_WORD as LONG_WORD
 from .escape import CodeFiles, LatexMarkup, clean_text, escape_pieces, escape_text, join_pieces
 from .highlight import code_block_latex
 
@@ -355,12 +356,17 @@ class _Inline:
         self.emphasis = 0
         self.strong = 0
         self.link_url: list[tuple[bool, str | None]] = []  # open links: (annotated, URL to print)
+        self.after_space = False  # the text so far ends in a space (a long word next may move whole)
         self.kai: set[int] = set()  # em_open indices whose CJK text the Kai face draws
 
     def pieces(self, children: list[Token]) -> Iterator[str]:
         self.kai = _kai_spans(children)
         for index, child in enumerate(children):
             yield from self.child(child, children, index)
+            if child.type in ("text", "code_inline"):
+                self.after_space = child.content.endswith(" ")
+            elif child.type in ("softbreak", "hardbreak", "image"):
+                self.after_space = False
 
     def child(self, child: Token, children: list[Token], index: int) -> Iterator[str]:
         kind = child.type
@@ -369,8 +375,13 @@ class _Inline:
         elif kind == "text":
             yield from self.text(child.content)
         elif kind == "code_inline":
+            first = child.content.split(" ", 1)[0]
+            if self.after_space and len(first) > LONG_WORD and first.isascii():
+                yield "\\TRwordstart "  # before the code's colour: a break there is a space's
             yield "\\TRcode{"
+            saved, self.after_space = self.after_space, False
             yield from self.text(child.content)
+            self.after_space = saved
             yield "}"
         elif kind == "strong_open":
             self.strong += 1
@@ -400,7 +411,7 @@ class _Inline:
 
     def text(self, text: str) -> Iterator[str]:
         if not self.strike:
-            yield from escape_pieces(text)
+            yield from escape_pieces(text, after_space=self.after_space)
             return
         yield from _struck(text)  # each word or CJK character its own struck box
 
