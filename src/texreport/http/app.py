@@ -497,7 +497,7 @@ def create_app(
         return HTMLResponse(page, headers={
             # Everything the page needs is inline or same-origin; no CDN.
             "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline' 'self'; "
-                                       "style-src 'unsafe-inline' 'self'; img-src 'self' data: blob:",
+                                       "style-src 'unsafe-inline' 'self'; img-src 'self' data: blob:; frame-src blob:",
         })
 
     @app.get("/healthz", tags=["probes"], summary="Liveness")
