@@ -315,3 +315,48 @@ def test_open_unknown_session_says_so(page):
     page.fill("#session-id", new_id("nobody"))
     page.get_by_role("button", name="Open", exact=True).click()
     expect(page.locator("#pdf-placeholder")).to_have_text("Session not found. Please check the session ID.")
+
+
+def test_errors_in_an_enveloped_report_point_inside_data(page, sample_document):
+    """The API names fields relative to the report object; the pasted envelope has them under ``data``."""
+    enveloped = json.loads(json.dumps(sample_document))
+    enveloped["data"]["sessionId"] = new_id("e")
+    enveloped["data"]["categoryScores"][3]["score"] = -5
+    text = json.dumps(enveloped, ensure_ascii=False, indent=2)
+    page.goto("/")
+    create_through_the_page(page, text)
+    error = field_error(page, "categoryScores.3.score")
+    expect(error).to_be_visible()
+    error.get_by_role("button").click()
+    editor = page.locator("#report-json")
+    assert editor.evaluate("e => e.value.slice(e.selectionStart, e.selectionEnd)") == '"score": -5'
+
+
+def test_positions_survive_escapes_and_nesting(page):
+    """The page's JSON locator agrees with the JSON parser on strings with escapes, unicode and nesting."""
+    text = ('{"a\\"b": "x\\\\", "q": [1, {"k": "\\u4e2d\\"}"}, [true, null]], '
+            '"questionDetails": [{"score": 1e2}, {"score": -0.5, "feedback": "第二 \\n 行"}]}')
+    assert json.loads(text)["q"][1]["k"] == '中"}'
+    page.goto("/")
+    spans = page.evaluate("t => Object.fromEntries(locateJson(t))", text)
+    picked = {path: text[start:end] for path, (start, end) in spans.items()}
+    assert picked["a\"b"] == '"a\\"b": "x\\\\"'
+    assert picked["q.1.k"] == '"k": "\\u4e2d\\"}"'
+    assert picked["q.2.1"] == "null"
+    assert picked["questionDetails.1.score"] == '"score": -0.5'
+    assert picked["questionDetails.1.feedback"] == '"feedback": "第二 \\n 行"'
+    assert picked[""] == text
+    for broken, offset in (('{"a": 1,}', 8), ('{"a": "x', 6), ("[1 2]", 3), ('{"a": tru}', 6)):
+        error = page.evaluate("t => { try { locateJson(t); return null; } catch (e) { return e.offset; } }", broken)
+        assert error == offset, broken
+
+
+def test_the_page_never_parses_text_as_html():
+    """Every text reaches the page through textContent: no HTML-parsing sink in its script."""
+    from texreport.http.routes.probes import STATIC_DIR
+
+    source = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    script = source.split("<script>", 1)[1]
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "DOMParser", "eval(",
+                 "new Function", "srcdoc"):
+        assert sink not in script, sink
