@@ -95,6 +95,7 @@ def test_paste_create_generate_view_switch_language_download_delete(page, sqlite
     expect(page.locator("#viewer-id")).to_have_text(session_id)
     expect(page.locator("#pdf-placeholder")).to_contain_text("not generated yet")
     expect(page.locator("#download")).to_be_disabled()
+    expect(page.locator("#pdf-frame")).to_be_hidden()
 
     chinese = pdf_words(wait_for_pdf(page, lambda: page.get_by_role("button", name="Generate report").click()))
     assert labels_for("zh")["overall_feedback"] in chinese and session_id in chinese
@@ -360,3 +361,26 @@ def test_the_page_never_parses_text_as_html():
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "DOMParser", "eval(",
                  "new Function", "srcdoc"):
         assert sink not in script, sink
+
+
+def test_a_browser_without_a_pdf_viewer_is_told_to_download(browser, sqlite_server, document):
+    """Chrome on Android has no PDF viewer (navigator.pdfViewerEnabled is false): the page says so."""
+    from conftest import open_page
+
+    context, page, outside = open_page(browser, sqlite_server.base_url, viewport={"width": 390, "height": 844},
+                                       is_mobile=True, has_touch=True)
+    context.add_init_script("Object.defineProperty(Navigator.prototype, 'pdfViewerEnabled', {get: () => false})")
+    try:
+        session_id = new_id("v")
+        page.goto("/")
+        create_through_the_page(page, report_text(document, session_id))
+        page.get_by_role("button", name="Generate report").click()
+        expect(page.locator("#pdf-placeholder")).to_have_text(
+            "This browser cannot show PDFs inside a page: use Download PDF.", timeout=EXPORT_TIMEOUT)
+        expect(page.locator("#pdf-frame")).to_be_hidden()
+        with page.expect_download(timeout=EXPORT_TIMEOUT) as info:
+            page.locator("#download").click()
+        assert info.value.suggested_filename == f"模拟面试报告_{session_id}.pdf"
+    finally:
+        context.close()
+    assert outside == []
