@@ -28,6 +28,7 @@ from texreport.errors import CompileError, CompileTimeout, UnsupportedCharacterE
 from texreport.http import exports as exports_module
 from texreport.http.app import Settings, create_app
 from texreport.http.exports import cache_key
+from texreport.http.server import JsonLogFormatter
 from texreport.naming import content_disposition
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -523,10 +524,24 @@ def test_request_id_is_echoed_and_logged(client, caplog):
     assert response.headers["x-request-id"] == "req-123.abc"
     generated = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"}).headers["x-request-id"]
     assert re.fullmatch(r"[0-9a-f]{32}", generated)
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "texreport.http.access"]
-    line = next(entry for entry in lines if entry["request_id"] == "req-123.abc")
-    assert (line["event"], line["method"], line["path"], line["status"]) == ("request", "GET", "/healthz", 200)
-    assert isinstance(line["ms"], float)
+    records = [r for r in caplog.records if r.name == "texreport.http.access"]
+    record = next(r for r in records if getattr(r, "request_id", None) == "req-123.abc")
+    assert (record.getMessage(), record.method, record.path, record.status) == ("request", "GET", "/healthz", 200)
+    assert isinstance(record.ms, float)
+    line = JsonLogFormatter().format(record)
+    entry = json.loads(line)
+    assert (entry["message"], entry["level"], entry["request_id"], entry["status"]) == ("request", "info",
+                                                                                       "req-123.abc", 200)
+
+
+def test_log_lines_are_one_line_of_ascii_json_whatever_the_text():
+    record = logging.LogRecord("texreport.http.access", logging.INFO, __file__, 1, "request", None, None)
+    record.path = "/a\ud800b\n{\"forged\": 1}\r\n"
+    record.detail = "多态 \u202e"
+    line = JsonLogFormatter().format(record)
+    assert "\n" not in line and line.isascii()
+    entry = json.loads(line)
+    assert entry["path"] == record.path and entry["detail"] == record.detail and "forged" not in entry
 
 
 def test_openapi_document(client):
