@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 pytest.importorskip("fastapi")
 
-from texreport import cli  # noqa: E402
-from texreport.http import server  # noqa: E402
-from texreport.http.settings import Settings  # noqa: E402
+from texreport import cli
+from texreport.http import server
+from texreport.http.settings import Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
