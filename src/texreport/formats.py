@@ -98,11 +98,11 @@ def format_refused(error: RenderError) -> bool:
 
     Only loading the format happens before that, so the format is to blame, however
     it is damaged and whatever xelatex said (its wording, like the format's bytes,
-    differs between machines). The caller :func:`forget_format` s it and compiles
-    again without one. A format damaged on disk is normally caught earlier, by the
+    differs between machines); a run killed from outside proves nothing. The caller
+    :func:`forget_format` s it and compiles again without one. A format damaged on disk is normally caught earlier, by the
     digest :func:`ensure_format` checks once per process.
     """
-    return isinstance(error, CompileError) and not error.reached_driver
+    return isinstance(error, CompileError) and not error.reached_driver and not error.killed
 
 
 def forget_format(fmt: Path) -> None:

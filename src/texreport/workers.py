@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from . import telemetry
-from .compiler import CompileLimits, check_result, finish_xelatex, kill_group, start_xelatex
+from .compiler import CompileLimits, check_result, disk_full_as_error, finish_xelatex, kill_group, start_xelatex
 from .errors import CompileError
 from .formats import ensure_format, forget_format, format_refused, preamble_input
 from .jobdirs import make_job_folder, remove_orphans
@@ -198,7 +198,12 @@ class WorkerPool:
             worker = next((w for w in self._idle if w.fingerprint == wanted and w.alive), None)
             if worker is not None:
                 self._idle.remove(worker)
-            self._replenish(fixed, fmt)  # before the job runs, so the next spare loads meanwhile
+            try:
+                self._replenish(fixed, fmt)  # before the job runs, so the next spare loads meanwhile
+            except OSError:
+                # No spare could be started (a full temporary folder …); the worker taken
+                # above must not be lost with it. A later job tries again.
+                pass
             if worker is None:
                 self.cold_starts += 1
                 worker = Worker(fixed, limits=limits, fmt=fmt)
@@ -220,6 +225,11 @@ class WorkerPool:
         that is still loading its preamble spends part of it).
         """
         limits = limits or self.limits
+        with disk_full_as_error():
+            return self._compile(fixed, document, limits, keep_dir)
+
+    def _compile(self, fixed: Mapping[str, str], document: Mapping[str, str], limits: CompileLimits,
+                 keep_dir: Path | None) -> bytes:
         for last_attempt in (False, True):
             worker = self._take(fixed, limits)
             try:
