@@ -794,3 +794,31 @@ def test_metrics_count_rejections(make_app, renderer, doc):
     assert busy.status_code == 503
     assert metric(running, "texreport_rejections_total") == 1
     assert metric(running, "texreport_compiles_running") == 1
+
+
+@pytest.mark.parametrize("raw, field", [
+    (lambda body: body.replace(b'"overallScore": ', b'"overallScore": ' + b"9" * 5000 + b", \"x\": ", 1),
+     "overallScore"),
+    (lambda body: body[:-1] + b', "ignoredField": ' + b"1" * 5000 + b"}", "ignoredField"),
+])
+def test_integers_longer_than_python_parses_are_422_naming_the_field(client, doc, raw, field):
+    body = raw(json.dumps(doc, ensure_ascii=False).encode())
+    for url in (BASE, "/api/reports/pdf"):
+        response = client.post(url, content=body, headers={"Content-Type": "application/json"})
+        envelope = assert_envelope(response, 422)
+        assert envelope["data"]["errors"][0]["field"] == field
+
+
+def test_lone_surrogates_in_a_document_are_dropped_and_in_its_id_refused(client, renderer, doc):
+    body = json.dumps({**doc, "overallFeedback": "好\ud800的"}).encode()    # the JSON escape, as a client sends it
+    created = client.post(BASE, content=body, headers={"Content-Type": "application/json"})
+    assert_envelope(created, 200)
+    report = assert_envelope(client.get(f"{BASE}/{doc['sessionId']}/report"), 200)["data"]
+    assert report["overallFeedback"] == "好的"
+    assert client.get(f"{BASE}/{doc['sessionId']}/export").status_code == 200
+    stateless = client.post("/api/reports/pdf", content=body, headers={"Content-Type": "application/json"})
+    assert stateless.status_code == 200
+    bad_id = json.dumps({**doc, "sessionId": "a\udc00"}).encode()
+    for url in (BASE, "/api/reports/pdf"):
+        refused = client.post(url, content=bad_id, headers={"Content-Type": "application/json"})
+        assert assert_envelope(refused, 422)["data"]["errors"][0]["field"] == "sessionId"
