@@ -10,7 +10,6 @@ connection stays open.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -159,18 +158,17 @@ def _headers(error: BaseException) -> dict[str, str] | None:
 
 
 def _log(error: BaseException, request_id: str) -> None:
-    entry: dict[str, Any] = {"request_id": request_id, "error": type(error).__name__}
+    fields: dict[str, Any] = {"request_id": request_id, "error": type(error).__name__}
     if isinstance(error, ClientGone):
-        log.info(json.dumps({"event": "client_gone", **entry}))
+        log.info("client_gone", extra=fields)
     elif isinstance(error, RenderError):
-        log.error(json.dumps({"event": "render_failed", **entry, "detail": str(error)[:300]}, ensure_ascii=False))
+        log.error("render_failed", extra={**fields, "detail": str(error)[:300]})
     elif isinstance(error, OperationalError):
-        origin = type(error.orig).__name__ if error.orig else "OperationalError"
-        log.error(json.dumps({"event": "storage_error", **entry, "error": origin}))
+        log.error("storage_error", extra={**fields, "error": type(error.orig).__name__ if error.orig else "-"})
     elif isinstance(error, InputError) and not isinstance(error, DocumentInvalid):
-        log.info(json.dumps({"event": "input_error", **entry, "field": error.field}, ensure_ascii=False))
+        log.info("input_error", extra={**fields, "field": error.field})
     elif status_of(error).code == 500:
-        log.error(json.dumps({"event": "unhandled_error", **entry}), exc_info=error)
+        log.error("unhandled_error", extra=fields, exc_info=error)
 
 
 def _request_id(request: Request) -> str:

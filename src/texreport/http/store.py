@@ -54,6 +54,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import InputError
+from ..limits import MAX_COUNT
 from .records import (
     AnswerRecord,
     CachedPdf,
@@ -74,7 +75,7 @@ __all__ = [
 ]
 
 
-MAX_STORED_INT = 2**31 - 1   # INTEGER columns: the range both SQLite and PostgreSQL store
+MAX_STORED_INT = MAX_COUNT   # INTEGER columns: the range both SQLite and PostgreSQL store (2^31-1)
 
 
 class StoreError(Exception):
