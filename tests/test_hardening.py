@@ -497,3 +497,19 @@ def test_rlimits_hold_without_preexec_fn(tmp_path, monkeypatch, limiter):
     assert rlimits == [[12_345_678, 12_345_678], [2 * 1024**3, 2 * 1024**3], [77, 77], [0, 0]]
     assert pid == process.pid == group   # the limiter exec'd the program: same process, its own group
     assert resource.getrlimit(resource.RLIMIT_CPU)[0] != 77   # the parent is untouched
+
+
+# ---------------------------------------------------------------- the document-info line
+
+
+def test_pdf_keywords_stay_short_with_whole_names(document):
+    """Metadata is one TeX source line: 100 long category names must not make it "too long"."""
+    from texreport.limits import MAX_HEADING_CHARS, MAX_KEYWORDS_CHARS
+    from texreport.view import build_view
+
+    document["categoryScores"] = [{"category": f"{i:03d}" + "𠮷" * (MAX_HEADING_CHARS - 3), "score": 50}
+                                  for i in range(100)]
+    keywords = build_view(load_document(document)).metadata.keywords
+    assert 0 < len(keywords) <= MAX_KEYWORDS_CHARS
+    names = keywords.split(", ")
+    assert names == [c["category"] for c in document["categoryScores"][:len(names)]]
