@@ -10,7 +10,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -215,26 +215,85 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
-@click.option("--db", default="sqlite:///texreport.db", show_default=True,
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="TEXREPORT_HOST", help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, envvar="TEXREPORT_PORT")
+@click.option("--db", default="sqlite:///texreport.db", show_default=True, envvar="TEXREPORT_DB",
               help="Store URL: a SQLite file (default) or postgresql://user@host/name.")
-@click.option("--max-compiles", type=click.IntRange(min=1), default=None,
+@click.option("--max-compiles", type=click.IntRange(min=1), default=None, envvar="TEXREPORT_MAX_COMPILES",
               help="Compiles at once (default: CPU count).")
-@click.option("--queue", "max_queue", type=click.IntRange(min=0), default=None,
+@click.option("--queue", "max_queue", type=click.IntRange(min=0), default=None, envvar="TEXREPORT_QUEUE",
               help="Exports that may wait for a compile slot before 503.")
-def serve(host: str, port: int, db: str, max_compiles: int | None, max_queue: int | None) -> None:
-    """Run the HTTP export service (needs the [http] extra)."""
+@click.option("--cors-origin", "cors_origins", multiple=True, envvar="TEXREPORT_CORS_ORIGINS",
+              help="An origin whose browser pages may call the API (repeatable; env: space-separated). "
+                   "Default: none (CORS off).")
+@click.option("--compile-timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              envvar="TEXREPORT_COMPILE_TIMEOUT", help="Seconds before a compile is killed.")
+@click.option("--max-body", "max_body_bytes", type=click.IntRange(min=1024), default=2 * 1024 * 1024,
+              show_default=True, envvar="TEXREPORT_MAX_BODY", help="Largest request body in bytes (413 above).")
+@click.option("--header-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              envvar="TEXREPORT_HEADER_TIMEOUT", help="Seconds a client has to send a request's headers.")
+@click.option("--lease-seconds", type=click.FloatRange(min=1), default=30.0, show_default=True,
+              envvar="TEXREPORT_LEASE_SECONDS",
+              help="A compile lease not renewed this long is taken over by another instance.")
+@click.option("--warm/--no-warm", "warm_workers", default=True, show_default=True, envvar="TEXREPORT_WARM",
+              help="Keep xelatex workers with the preamble loaded (~270 MB each).")
+def serve(host: str, port: int, header_timeout: float, **options: Any) -> None:
+    """Run the HTTP export service (needs the [http] extra). Every option also reads TEXREPORT_* (README)."""
     try:
         from .http.server import run_server
+        from .http.settings import Settings
     except ImportError as error:
         missing = getattr(error, "name", None) or "the web stack"
         click.echo(f"texreport: error: `texreport serve` needs {missing}: pip install 'texreport[http]'", err=True)
         sys.exit(2)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    options["db_url"] = options.pop("db")
+    options["cors_origins"] = tuple(options["cors_origins"])
     try:
-        run_server(host=host, port=port, db_url=db, max_compiles=max_compiles, max_queue=max_queue)
+        run_server(Settings(**options), host=host, port=port, header_timeout=header_timeout)
     except TexreportError as error:
         _fail(error)
+    except (SQLAlchemyError, ValueError) as error:
+        url = options["db_url"].split("@")[-1]
+        click.echo(f"texreport: error: database {url!r}: {_database_error(error)}", err=True)
+        sys.exit(1)
+
+
+@cli.group()
+def db() -> None:
+    """The service's database (needs the [http] extra)."""
+
+
+@db.command("upgrade")
+@click.option("--db", "db_url", default="sqlite:///texreport.db", show_default=True, envvar="TEXREPORT_DB",
+              help="Store URL, as for `texreport serve`.")
+def db_upgrade(db_url: str) -> None:
+    """Create or upgrade the service's tables to the newest schema (serve also does this on start)."""
+    try:
+        from .http.store import Store
+    except ImportError as error:
+        missing = getattr(error, "name", None) or "the web stack"
+        click.echo(f"texreport: error: `texreport db` needs {missing}: pip install 'texreport[http]'", err=True)
+        sys.exit(2)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        store = Store(db_url, upgrade_schema=False)
+        try:
+            click.echo(f"schema at revision {store.upgrade_schema()}")
+        finally:
+            store.close()
+    except (SQLAlchemyError, ValueError) as error:
+        click.echo(f"texreport: error: database {db_url.split('@')[-1]!r}: {_database_error(error)}", err=True)
+        sys.exit(1)
+
+
+def _database_error(error: Exception) -> str:
+    """One line about a database failure (the driver's first line; never a password or traceback)."""
+    cause = getattr(error, "orig", None) or error
+    first = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    return f"{type(cause).__name__}: {first[:200]}"
 
 
 def main() -> None:

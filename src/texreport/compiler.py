@@ -245,8 +245,13 @@ def check_log(folder: Path, tex_name: str, returncode: int, terminal: bytes) -> 
             reason = f"killed by signal {signal.Signals(-returncode).name}"
         else:
             reason = f"exit status {returncode}"
-        raise CompileError(f"xelatex stopped ({reason})", log_excerpt=output[-2000:], reached_driver=reached)
+        raise CompileError(f"xelatex stopped ({reason})", log_excerpt=output[-2000:], reached_driver=reached,
+                           killed=-returncode in _OUTSIDE_SIGNALS)
     return log
+
+
+#: Signals that stop xelatex from outside (a user, a supervisor, the OOM killer): never the format's doing.
+_OUTSIDE_SIGNALS = frozenset({signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT})
 
 
 def _reached_driver(transcript: str, tex_name: str) -> bool:

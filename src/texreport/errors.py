@@ -96,15 +96,18 @@ class CompileError(RenderError):
 
     ``reached_driver`` is False when xelatex stopped before it opened the job's own
     file: nothing of the document can be the cause (a run from a precompiled format
-    then blames the format, :func:`texreport.formats.format_refused`).
+    then blames the format, :func:`texreport.formats.format_refused`) — unless
+    ``killed``: a signal from outside (SIGKILL, SIGTERM, …) stopped it, which says
+    nothing about the format.
     """
 
     def __init__(self, tex_error: str, *, tex_line: int | None = None, log_excerpt: str = "",
-                 reached_driver: bool = True) -> None:
+                 reached_driver: bool = True, killed: bool = False) -> None:
         self.tex_error = tex_error
         self.tex_line = tex_line
         self.log_excerpt = log_excerpt
         self.reached_driver = reached_driver
+        self.killed = killed
         where = f" (line {tex_line})" if tex_line else ""
         super().__init__(f"xelatex failed{where}: {tex_error}")
 

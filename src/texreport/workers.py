@@ -38,6 +38,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from . import telemetry
 from .compiler import CompileLimits, check_result, disk_full_as_error, finish_xelatex, kill_group, start_xelatex
 from .errors import CompileError
 from .formats import ensure_format, forget_format, format_refused, preamble_input
@@ -181,6 +182,7 @@ class WorkerPool:
             return
         wanted = _fingerprint(fixed, self.limits)
         stale = [w for w in self._idle if w.fingerprint != wanted or not w.alive]
+        telemetry.count(telemetry.WORKER_RESTARTS, sum(1 for w in stale if not w.alive))
         for worker in stale:
             self._idle.remove(worker)
             worker.discard()
