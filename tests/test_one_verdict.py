@@ -212,13 +212,7 @@ def answer_verdict(client: TestClient, text: str) -> Verdict | None:
         return None
     submission = {"questionIndex": base["questionIndex"], "answer": first["userAnswer"], "score": first["score"],
                   "feedback": first["feedback"]}
-    if _has_surrogate(json.dumps(submission, ensure_ascii=False)):
-        return None   # HTTP-only bug, see test_an_answer_with_a_lone_surrogate_is_stored_without_it
     return _submit(client, submission, base)
-
-
-def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def _submit(client: TestClient, submission: dict[str, Any], base: dict[str, Any]) -> Verdict:
@@ -279,9 +273,8 @@ def test_every_path_gives_the_same_verdict(service, tmp_path_factory, text):
         assert answer[0] == verdicts["library"][0], (answer, verdicts)
 
 
-@pytest.mark.xfail(strict=True, reason="HTTP-only (service engineer, h-service): POST /answers stores the raw "
-                   "answer, and SQLite cannot encode a lone surrogate: a 500 instead of the answer stored without it")
 def test_an_answer_with_a_lone_surrogate_is_stored_without_it(service):
+    """Was a 500 (SQLite could not encode it) until h-service dropped surrogates from answers."""
     base = base_document()["questionDetails"][0]
     submission = {"questionIndex": base["questionIndex"], "answer": "答\ud800案", "score": 80, "feedback": "ok"}
     assert _submit(service, submission, base) == ("ok", None)
