@@ -136,8 +136,10 @@ def library_verdict(text: str) -> Verdict:
     return "ok", None
 
 
-def cli_verdict(path: Path) -> Verdict:
-    result = CliRunner().invoke(cli, ["validate", str(path)])
+def cli_verdict(path: Path, command: str = "validate") -> Verdict:
+    """``texreport validate`` or ``texreport tex`` (which lays the report out like render, without xelatex)."""
+    extra = ["-o", str(path.parent / "tex")] if command == "tex" else []
+    result = CliRunner().invoke(cli, [command, str(path), *extra])
     assert "Traceback" not in result.output and not isinstance(result.exception, (AssertionError, TypeError))
     if result.exit_code == 0:
         return "ok", None
@@ -262,7 +264,7 @@ def test_every_path_gives_the_same_verdict(service, tmp_path_factory, text):
     folder = tmp_path_factory.mktemp("doc")
     path = folder / "report.json"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
-    verdicts = {"library": library_verdict(text), "cli": cli_verdict(path)}
+    verdicts = {"library": library_verdict(text), "cli": cli_verdict(path), "cli-tex": cli_verdict(path, "tex")}
     with pytest.MonkeyPatch.context() as monkeypatch:
         verdicts["batch"] = batch_verdict(path, folder / "out", monkeypatch)
     verdicts["sessions"] = session_verdict(service, text)
