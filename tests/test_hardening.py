@@ -356,8 +356,9 @@ def _wait_for_xelatex(folder: Path, process: subprocess.Popen[bytes]) -> None:
         time.sleep(0.02)
 
 
-@pytest.mark.parametrize("command", ["render", "batch"])
-def test_sigterm_cleans_up_like_ctrl_c(tmp_path, document, command):
+@pytest.mark.parametrize("command, cache", [("render", "built"), ("render", "empty"), ("batch", "built")])
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path, document, command, cache):
+    """SIGTERM while xelatex runs: the render's worker, a batch's compiles, or (empty cache) the format build."""
     private = tmp_path / "tmp"
     private.mkdir()
     inputs = tmp_path / "in"
@@ -367,7 +368,10 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path, document, command):
     output = tmp_path / "out"
     args = (["render", str(inputs / "0.json"), "-o", str(output / "r.pdf")] if command == "render"
             else ["batch", str(inputs), "-o", str(output), "-j", "2"])
-    process = subprocess.Popen([str(TEXREPORT), *args], env=dict(os.environ, TMPDIR=str(private)),
+    env = dict(os.environ, TMPDIR=str(private))
+    if cache == "empty":
+        env["TEXREPORT_CACHE_DIR"] = str(tmp_path / "cache")
+    process = subprocess.Popen([str(TEXREPORT), *args], env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                preexec_fn=default_sigint)
     try:
@@ -384,6 +388,8 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path, document, command):
     assert list(private.iterdir()) == []            # job and worker folders removed
     for pdf in output.glob("*") if output.exists() else []:
         assert not pdf.name.startswith(".") and pdf.read_bytes().startswith(b"%PDF-")
+    if cache == "empty":   # no format, whole or partial, was installed
+        assert list((tmp_path / "cache").rglob("*.fmt*")) == []
 
 
 # ---------------------------------------------------------------- a full temporary folder
