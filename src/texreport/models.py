@@ -31,7 +31,8 @@ Decisions a caller must know:
 Optional extensions (camelCase, all optional, blank strings count as absent)::
 
     "language": "en",                  # or "lang"; "zh" (default) or "en"; "zh-CN", "en_US" … accepted
-    "candidate": {"name": "张伟", "targetPosition": "Java 后端工程师", "experienceLevel": "3 年"},
+    "candidate": {"name": "张伟", "targetPosition": "Java 后端工程师", "experienceLevel": "3 年",
+                  "id": "zhang-wei"},   # id: groups one candidate's sessions (texreport progress); rules as sessionId
     "interview": {"dateTime": "2026-11-29T14:30:00+08:00",   # ISO 8601; or "date": "2026-11-29"
                   "interviewer": "AI 面试官", "interviewType": "技术面"},
     "improvementPlan": {"items": [
@@ -276,7 +277,13 @@ class ReferenceAnswer(_Model):
     key_points: Annotated[list[Text], BeforeValidator(_list_or_empty)] = _list("keyPoints")
 
 
+def _candidate_id(value: object) -> str | None:
+    text = _blank_is_none(value)
+    return None if text is None else _session_id(text)
+
+
 class Candidate(_Model):
+    id: Annotated[str | None, BeforeValidator(_candidate_id)] = None
     name: OptionalLabel = None
     target_position: OptionalLabel = Field(default=None, alias="targetPosition")
     experience_level: OptionalLabel = Field(default=None, alias="experienceLevel")
@@ -468,7 +475,7 @@ def _text_limit(path: str) -> int:
 def _all_text(report: Report) -> Iterator[tuple[str, str | None]]:
     """Every user string of the model, blank or not, printed or not: limits bound what is stored too."""
     yield "sessionId", report.session_id
-    for owner, names in (("candidate", ("name", "target_position", "experience_level")),
+    for owner, names in (("candidate", ("id", "name", "target_position", "experience_level")),
                          ("interview", ("interviewer", "interview_type"))):
         value = getattr(report, owner)
         if value is not None:
