@@ -12,7 +12,6 @@ format, or in warm workers (the fixed preamble is the single report's).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime, timezone
@@ -21,6 +20,7 @@ from pathlib import Path
 from .errors import InputError
 from .escape import CodeFiles
 from .models import DocumentInvalid, load_json
+from .naming import is_safe_session_id, progress_filename
 from .paths import write_atomic
 from .pipeline import JobSource, RenderOptions, _pdf_date, assemble_job, check_characters, compile_job
 from .progress import SessionInput, build_progress, located_field
@@ -39,7 +39,8 @@ def located(error: InputError, source: str) -> InputError:
     message = str(error)
     if error.field and message.startswith(f"{error.field}: "):
         message = message[len(error.field) + 2:]
-    moved = copy.copy(error)
+    moved = type(error).__new__(type(error))   # no __init__: subclasses take different arguments
+    moved.__dict__.update(error.__dict__)
     moved.field = located_field(source, error.field)
     moved.args = (f"{moved.field}: {message}",)
     if isinstance(moved, DocumentInvalid):
@@ -104,8 +105,19 @@ def render_progress(inputs: Sequence[SessionInput], *, options: RenderOptions = 
     return compile_job(prepare_progress(inputs, options=options), options=options, keep_dir=keep_dir)
 
 
-def render_progress_to_file(inputs: Sequence[SessionInput], output: Path, *,
+def render_progress_to_file(inputs: Sequence[SessionInput], output: Path | None, *,
                             options: RenderOptions = RenderOptions(), keep_dir: Path | None = None) -> Path:
-    """Render and write ``output`` atomically (a temporary name in the same folder, then rename)."""
-    write_atomic(Path(output), render_progress(inputs, options=options, keep_dir=keep_dir))
+    """Render and write ``output`` atomically (a temporary name in the same folder, then rename).
+
+    Without ``output``: ``面试进步报告_{id}.pdf`` in the current folder, ``id`` being the
+    candidate id, else the first session's id (an id unsafe in a file name is an
+    :class:`~texreport.errors.InputError` asking for an output name).
+    """
+    job = prepare_progress(inputs, options=options)
+    if output is None:
+        identifier = job.view.footer_id
+        if not is_safe_session_id(identifier):
+            raise InputError("cannot be used in a file name; give the output with -o", field="candidate.id")
+        output = Path(progress_filename(identifier))
+    write_atomic(Path(output), compile_job(job, options=options, keep_dir=keep_dir))
     return Path(output)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 from .sample import sample_json
 
-__all__ = ["progress_sample_documents", "progress_sample_json", "SAMPLE_CANDIDATE_ID"]
+__all__ = ["progress_sample_documents", "progress_sample_json", "write_progress_sample", "SAMPLE_CANDIDATE_ID"]
 
 SAMPLE_CANDIDATE_ID = "zhang-wei"
 _SESSION_IDS = ("5c1e8a9d03b7f214", "8d2f4b6a1e9c7035", "e4a7c2190b5d3f86", "1f9b3e7c5a2d8604")
@@ -99,3 +100,18 @@ def progress_sample_documents() -> list[dict[str, Any]]:
 def progress_sample_json() -> str:
     """The five documents as one JSON list (UTF-8 text ending in a newline)."""
     return json.dumps(progress_sample_documents(), ensure_ascii=False, indent=1) + "\n"
+
+
+def write_progress_sample(folder: Path | None) -> str:
+    """The JSON list (``folder`` None), or write ``session-1.json`` … into ``folder`` and list their paths."""
+    if folder is None:
+        return progress_sample_json()
+    from .paths import write_atomic
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number, document in enumerate(progress_sample_documents(), start=1):
+        path = folder / f"session-{number}.json"
+        write_atomic(path, (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+        paths.append(str(path))
+    return "\n".join(paths) + "\n"
