@@ -43,7 +43,7 @@ from .models import Report, normalize_language
 from .view import FAIR_THRESHOLD, QuestionView, ReportView, build_view
 
 __all__ = ["SessionInput", "Session", "CategoryTrend", "Change", "WeakArea", "Ask", "RepeatedQuestion",
-           "Progress", "build_progress", "located_field", "category_key", "question_key", "MIN_SESSIONS", "MAX_SESSIONS",
+           "Progress", "build_progress", "progress_identifier", "located_field", "category_key", "question_key", "MIN_SESSIONS", "MAX_SESSIONS",
            "MAX_CHANGES", "MAX_REPEATED_QUESTIONS", "WEAK_THRESHOLD"]
 
 MIN_SESSIONS = 2
@@ -144,6 +144,10 @@ class Progress:
         return self.sessions[-1]
 
 
+def _where(source: str) -> str:
+    return f"list position {source}" if source.isdigit() else source
+
+
 def located_field(source: str, field: str | None) -> str:
     """A field of one of several documents: ``2.sessionId`` (a list position), ``b.json: sessionId`` (a file)."""
     if field is None:
@@ -159,6 +163,11 @@ def category_key(name: str) -> str:
 def question_key(text: str) -> str:
     """Questions match across sessions when their text is equal after collapsing whitespace."""
     return " ".join(text.split())
+
+
+def progress_identifier(inputs: Sequence[SessionInput]) -> str:
+    """What names the progress report (footer, file name): the candidate id, else the first session's id."""
+    return _candidate_id(inputs) or _ordered(inputs)[0].report.session_id
 
 
 def build_progress(inputs: Sequence[SessionInput], *, lang: str | None = None,
@@ -211,7 +220,8 @@ def _check_unique(inputs: Sequence[SessionInput]) -> None:
     for item in inputs:
         session_id = item.report.session_id
         if session_id in seen:
-            raise InputError(f"session {session_id} is given twice ({seen[session_id]} and {item.source})",
+            raise InputError(f"session {session_id} is given twice ({_where(seen[session_id])} and "
+                             f"{_where(item.source)})",
                              field=located_field(item.source, "sessionId"))
         seen[session_id] = item.source
 
@@ -223,8 +233,8 @@ def _candidate_id(inputs: Sequence[SessionInput]) -> str | None:
         if candidate is None or candidate.id is None:
             continue
         if found is not None and found[0] != candidate.id:
-            raise InputError(f"sessions of different candidates: {found[0]} ({found[1]}) and {candidate.id} "
-                             f"({item.source})", field=located_field(item.source, "candidate.id"))
+            raise InputError(f"sessions of different candidates: {found[0]} ({_where(found[1])}) and "
+                             f"{candidate.id} ({_where(item.source)})", field=located_field(item.source, "candidate.id"))
         found = found or (candidate.id, item.source)
     return found[0] if found else None
 

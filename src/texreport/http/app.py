@@ -59,6 +59,7 @@ from ..errors import InputError, LimitError, RenderError
 from ..models import DocumentInvalid, Report, load_document, load_json
 from ..naming import content_disposition, is_safe_session_id
 from .render_queue import ClientGone, QueueFull, RenderQueue
+from .routes_progress import pipeline_progress_renderer, router as progress_router
 from .store import SessionExists, SessionNotFound, QuestionNotFound, SessionRecord, Store, StoredReport
 
 __all__ = [
@@ -445,6 +446,9 @@ def create_app(
     app.state.content_version = version
     app.state.readiness = readiness
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    app.state.progress_renderer = pipeline_progress_renderer(settings.compile_timeout,
+                                                             warm=real_renderer and settings.warm_workers)
+    app.include_router(progress_router)
 
     def request_id(request: Request) -> str:
         return getattr(request.state, "request_id", "-")
