@@ -278,11 +278,11 @@ def _session_rows(progress: Progress, labels: dict[str, str], lang: str) -> list
 
 
 def _ticks(count: int, most: int) -> str:
-    """The labelled sessions: all of them, or 1 and every k-th (k a round number) when there are many."""
+    """The labelled sessions: all of them, or every k-th from the first (k a round number) when there are many."""
     step = max(1, -(-count // most))
     if step > 1:
         step = next(nice for nice in (2, 5, 10, 20, 25, 50) if nice >= step)
-    return ",".join(str(n) for n in sorted({1, *range(step, count + 1, step)}))
+    return ",".join(str(n) for n in range(1, count + 1, step))
 
 
 # --------------------------------------------------------------------------- categories
