@@ -43,7 +43,7 @@ from .models import Report, normalize_language
 from .view import FAIR_THRESHOLD, QuestionView, ReportView, build_view
 
 __all__ = ["SessionInput", "Session", "CategoryTrend", "Change", "WeakArea", "Ask", "RepeatedQuestion",
-           "Progress", "build_progress", "progress_identifier", "located_field", "category_key", "question_key", "MIN_SESSIONS", "MAX_SESSIONS",
+           "Progress", "check_sessions", "build_progress", "progress_identifier", "located_field", "category_key", "question_key", "MIN_SESSIONS", "MAX_SESSIONS",
            "MAX_CHANGES", "MAX_REPEATED_QUESTIONS", "WEAK_THRESHOLD"]
 
 MIN_SESSIONS = 2
@@ -165,6 +165,13 @@ def question_key(text: str) -> str:
     return " ".join(text.split())
 
 
+def check_sessions(inputs: Sequence[SessionInput]) -> str | None:
+    """Refuse too few or too many sessions, one given twice, or different candidates; the candidate id."""
+    _check_count(inputs)
+    _check_unique(inputs)
+    return _candidate_id(inputs)
+
+
 def progress_identifier(inputs: Sequence[SessionInput]) -> str:
     """What names the progress report (footer, file name): the candidate id, else the first session's id."""
     return _candidate_id(inputs) or _ordered(inputs)[0].report.session_id
@@ -176,9 +183,7 @@ def build_progress(inputs: Sequence[SessionInput], *, lang: str | None = None,
 
     ``lang`` overrides the language (default: the latest session's own, else ``zh``).
     """
-    _check_count(inputs)
-    _check_unique(inputs)
-    candidate_id = _candidate_id(inputs)
+    candidate_id = check_sessions(inputs)
     ordered = _ordered(inputs)
     # One language for every session: the caller's, else the latest session's own.
     language = normalize_language(lang) if lang is not None else (ordered[-1].report.language or "zh")

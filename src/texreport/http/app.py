@@ -76,7 +76,7 @@ log = logging.getLogger("texreport.http")
 access_log = logging.getLogger("texreport.http.access")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-EXPORT_PATH = re.compile(r"^/api/interview/sessions/.*/export/?$", re.DOTALL)
+EXPORT_PATH = re.compile(r"^/api/interview/(sessions/.*/export|candidates/.*/progress/export)/?$", re.DOTALL)
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 PDF_TYPE = "application/pdf"
 

@@ -39,7 +39,7 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import InputError, RenderError
 from ..models import load_document
 from ..naming import is_safe_session_id, progress_content_disposition
-from ..progress import MAX_SESSIONS, SessionInput, progress_identifier
+from ..progress import MAX_SESSIONS, SessionInput, check_sessions, progress_identifier
 from .store import CandidateSession, Store
 
 __all__ = ["router", "ProgressRenderer", "pipeline_progress_renderer", "PROGRESS_CACHE_SIZE"]
@@ -249,6 +249,7 @@ def _documents(body: bytes) -> list[SessionInput]:
             inputs.append(SessionInput(report=load_document(document), source=str(position)))
         except InputError as error:
             raise located(error, str(position)) from None
+    check_sessions(inputs)
     return inputs
 
 
