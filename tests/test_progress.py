@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +12,12 @@ import pytest
 
 from texreport.errors import InputError, LimitError
 from texreport.models import DocumentInvalid, load_document
-from texreport.progress import MAX_REPEATED_QUESTIONS, MAX_SESSIONS, SessionInput, build_progress, \
-    progress_identifier
+from texreport.progress import MAX_REPEATED_QUESTIONS, MAX_SESSIONS, SessionInput, build_progress, progress_identifier
 from texreport.progress_pipeline import located, read_sessions
 from texreport.progress_sample import SAMPLE_CANDIDATE_ID, progress_sample_documents
 from texreport.progress_view import SESSIONS_PER_TABLE, Delta, build_progress_view
 
-NOW = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
 def report(session_id: str, score: int, categories: dict[str, int] | None = None, *, when: str | None = None,
@@ -79,8 +78,8 @@ def test_undated_files_follow_the_dated_ones_in_the_order_given():
 
 
 def test_stored_sessions_without_a_date_take_their_creation_time():
-    created = [datetime(2026, 11, 5, tzinfo=timezone.utc), datetime(2026, 10, 1, tzinfo=timezone.utc),
-               datetime(2026, 10, 20, tzinfo=timezone.utc)]
+    created = [datetime(2026, 11, 5, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC),
+               datetime(2026, 10, 20, tzinfo=UTC)]
     # s2 was created first but interviewed on 10 Nov: its interview time wins over its creation time.
     items = inputs(report("s1", 40), report("s2", 50, when="2026-11-10"), report("s3", 45), created=created)
     progress = build_progress(items, generated_at=NOW)
@@ -159,7 +158,7 @@ def test_the_same_session_twice_is_refused_naming_it():
 
 
 def test_sessions_of_different_candidates_are_refused():
-    with pytest.raises(InputError, match="different candidates: zhang-wei .* and li-na") as caught:
+    with pytest.raises(InputError, match=r"different candidates: zhang-wei .* and li-na") as caught:
         progress_of(report("a", 50, candidate="zhang-wei"), report("b", 50), report("c", 50, candidate="li-na"))
     assert caught.value.field == "r2.json: candidate.id"
 

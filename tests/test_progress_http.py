@@ -16,10 +16,10 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from texreport.http.app import Settings, create_app  # noqa: E402
-from texreport.progress_sample import progress_sample_documents  # noqa: E402
+from texreport.http.app import Settings, create_app
+from texreport.progress_sample import progress_sample_documents
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

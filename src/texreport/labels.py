@@ -235,7 +235,9 @@ _EN: dict[str, str] = {
     "progress_more_trends": "{count} more categories are not drawn; their scores are in the table below.",
     "progress_category_table": "Category × session",
     "progress_full_names": "Full category names",
-    "progress_table_legend": "↑ / ↓: change from the category's previous score; — (no score): not scored in that session.",
+    "progress_table_legend": (
+        "↑ / ↓: change from the category's previous score; — (no score): not scored in that session."
+    ),
     "progress_changes": "What Changed",
     "progress_improved": "Biggest improvements",
     "progress_regressed": "Biggest regressions",

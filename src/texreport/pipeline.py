@@ -42,7 +42,8 @@ if TYPE_CHECKING:  # workers import this module; the pool type is only an annota
     from .workers import WorkerPool
 
 __all__ = ["RenderOptions", "JobSource", "prepare", "assemble_job", "compile_job", "fixed_files", "render",
-           "render_to_file", "write_source", "write_atomic", "check_characters", "TEX_NAME", "BODY_NAME", "PREAMBLE_NAME"]
+           "render_to_file", "write_source", "write_atomic", "check_characters", "TEX_NAME", "BODY_NAME",
+           "PREAMBLE_NAME"]
 
 TEMPLATE = "report.tex.j2"
 TEX_NAME = "report.tex"          # the standalone entry point: inputs the preamble, then the body

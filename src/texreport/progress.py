@@ -36,14 +36,16 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
+from itertools import pairwise
 
 from .errors import InputError, LimitError
 from .models import Report, normalize_language
 from .view import FAIR_THRESHOLD, QuestionView, ReportView, build_view
 
 __all__ = ["SessionInput", "Session", "CategoryTrend", "Change", "WeakArea", "Ask", "RepeatedQuestion",
-           "Progress", "check_sessions", "build_progress", "progress_identifier", "located_field", "category_key", "question_key", "MIN_SESSIONS", "MAX_SESSIONS",
+           "Progress", "check_sessions", "build_progress", "progress_identifier", "located_field", "category_key",
+           "question_key", "MIN_SESSIONS", "MAX_SESSIONS",
            "MAX_CHANGES", "MAX_REPEATED_QUESTIONS", "WEAK_THRESHOLD"]
 
 MIN_SESSIONS = 2
@@ -199,7 +201,7 @@ def build_progress(inputs: Sequence[SessionInput], *, lang: str | None = None,
     return Progress(
         candidate_id=candidate_id,
         sessions=sessions,
-        overall_deltas=[None] + [b - a for a, b in zip(scores, scores[1:])],
+        overall_deltas=[None] + [b - a for a, b in pairwise(scores)],
         categories=categories,
         improvements=improvements,
         regressions=regressions,
@@ -239,7 +241,8 @@ def _candidate_id(inputs: Sequence[SessionInput]) -> str | None:
             continue
         if found is not None and found[0] != candidate.id:
             raise InputError(f"sessions of different candidates: {found[0]} ({_where(found[1])}) and "
-                             f"{candidate.id} ({_where(item.source)})", field=located_field(item.source, "candidate.id"))
+                             f"{candidate.id} ({_where(item.source)})",
+                             field=located_field(item.source, "candidate.id"))
         found = found or (candidate.id, item.source)
     return found[0] if found else None
 
@@ -254,7 +257,7 @@ def _when(report: Report) -> datetime | date | None:
 def _instant(value: datetime | date) -> datetime:
     if not isinstance(value, datetime):
         value = datetime.combine(value, time(0, 0))
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _ordered(inputs: Sequence[SessionInput]) -> list[SessionInput]:
@@ -262,7 +265,7 @@ def _ordered(inputs: Sequence[SessionInput]) -> list[SessionInput]:
         position, item = position_item
         when = _when(item.report) or item.created_at
         if when is None:   # files without a date: after the dated ones, in the order given
-            return (1, datetime.min.replace(tzinfo=timezone.utc), position, "")
+            return (1, datetime.min.replace(tzinfo=UTC), position, "")
         return (0, _instant(when), 0, item.report.session_id)
 
     return [item for _, item in sorted(enumerate(inputs), key=key)]

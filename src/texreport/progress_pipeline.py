@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import InputError
@@ -88,7 +88,7 @@ def prepare_progress(inputs: Sequence[SessionInput], *, options: RenderOptions =
             check_characters(item.report)
         except InputError as error:
             raise located(error, item.source) from None
-    moment = options.generated_at or datetime.now(timezone.utc)
+    moment = options.generated_at or datetime.now(UTC)
     progress = build_progress(inputs, lang=options.lang, generated_at=moment)
     view = build_progress_view(progress, generated_at=moment)
     charts = build_progress_charts(view)

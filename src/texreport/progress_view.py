@@ -23,7 +23,7 @@ Entry point: :func:`build_progress_view`. Decisions a caller must know:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from .escape import LatexMarkup
@@ -181,10 +181,11 @@ def build_progress_view(progress: Progress, *, generated_at: datetime | None = N
     latest = progress.latest
     lang = latest.view.lang
     labels = labels_for(lang)
-    moment = generated_at if generated_at is not None else datetime.now(timezone.utc)
+    moment = generated_at if generated_at is not None else datetime.now(UTC)
     categories = _category_rows(progress)
     drawn = [row for row in categories if sum(cell.score is not None for cell in row.cells) >= 2]
     footer_id = progress.candidate_id or progress.first.session_id
+    count, repeated = len(progress.sessions), progress.repeated
     return ProgressView(
         lang=lang,
         labels=labels,
@@ -198,8 +199,8 @@ def build_progress_view(progress: Progress, *, generated_at: datetime | None = N
         since_first=_since_first(progress, labels),
         sessions=_session_rows(progress, labels, lang),
         trend_ticks=LatexMarkup(_ticks(len(progress.sessions), MAX_TREND_TICKS)),
-        trend_tick_style=LatexMarkup("TRtickslanted" if len(progress.sessions) > SLANT_TICKS_ABOVE else "TRtickupright"),
-        trend_value_style=LatexMarkup("TRtrendvalues" if len(progress.sessions) <= MAX_VALUE_LABELS else "TRtrendplain"),
+        trend_tick_style=LatexMarkup("TRtickslanted" if count > SLANT_TICKS_ABOVE else "TRtickupright"),
+        trend_value_style=LatexMarkup("TRtrendvalues" if count <= MAX_VALUE_LABELS else "TRtrendplain"),
         categories=categories,
         chunks=_chunks(categories, len(progress.sessions)),
         trend_panels=drawn[:MAX_TREND_PANELS],
@@ -209,7 +210,7 @@ def build_progress_view(progress: Progress, *, generated_at: datetime | None = N
         regressions=[_change_line(c) for c in progress.regressions],
         persistent_weak=[_weak_line(area) for area in progress.persistent_weak],
         repeated=[_repeated(r.text, r.asks, labels) for r in progress.repeated],
-        repeated_more_note=_count_note(labels["progress_repeated_more"], progress.repeated_total - len(progress.repeated)),
+        repeated_more_note=_count_note(labels["progress_repeated_more"], progress.repeated_total - len(repeated)),
         plan=_plan(progress, labels, lang),
         plan_is_derived=latest.view.plan_is_derived,
         plan_note=labels["progress_plan_note"].format(session=latest.session_id),
@@ -261,7 +262,7 @@ def _tick(session: Session, lang: str, one_year: bool) -> str:
 def _session_rows(progress: Progress, labels: dict[str, str], lang: str) -> list[SessionRow]:
     years = {_day(s.when).year for s in progress.sessions if s.when is not None}
     rows = []
-    for session, delta in zip(progress.sessions, progress.overall_deltas):
+    for session, delta in zip(progress.sessions, progress.overall_deltas, strict=True):
         view = session.view
         rows.append(SessionRow(
             number=session.number,
@@ -293,7 +294,7 @@ def _category_rows(progress: Progress) -> list[CategoryRow]:
     for position, trend in enumerate(progress.categories):
         cells = [
             Cell(score, band_for(score) if score is not None else None, Delta.of(delta) if delta is not None else None)
-            for score, delta in zip(trend.scores, trend.deltas)
+            for score, delta in zip(trend.scores, trend.deltas, strict=True)
         ]
         rows.append(CategoryRow(position=position, name=trend.name, cells=cells))
     return rows

@@ -220,7 +220,7 @@ async def _export(request: Request, queue: Any, job: Callable[..., tuple[bytes, 
         return _plain(503, "Server busy; retry later", headers={"Retry-After": str(busy.retry_after)})
     except ClientGone:
         return _plain(499)
-    except Exception:  # noqa: BLE001 — input the renderer refuses, a TeX failure or a bug: the brief 500
+    except Exception:
         return _plain(500, "PDF generation failed")
     if _etag_matches(request.headers.get("if-none-match"), etag):
         return _not_modified(etag)
