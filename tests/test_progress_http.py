@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import threading
@@ -23,7 +22,6 @@ from texreport.progress_sample import progress_sample_documents
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-PG_URL = os.environ.get("TEXREPORT_TEST_PG_URL")
 BASE = "/api/interview/sessions"
 PAGE_FILENAME = re.compile(r"filename\*=UTF-8''(.+)")   # the API page's JavaScript, verbatim
 
@@ -49,9 +47,7 @@ class FakeProgressRenderer:
 def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'service.db'}"
-    if not PG_URL:
-        pytest.skip("TEXREPORT_TEST_PG_URL is not set")
-    return PG_URL
+    return str(request.getfixturevalue("pg_url"))   # the tests' own PostgreSQL (conftest.py)
 
 
 @pytest.fixture
