@@ -156,6 +156,8 @@ def test_what_changed_names_persistent_weak_areas_and_repeats(sample_run):
         listed = f"持续薄弱{squash(name)}" + ",".join(f"#{n}:{s}" for n, s in weak)
         assert (listed in weak_lines) == (len(weak) >= 2), (name, weak)
     assert "Java并发" in section[section.index("进步最大的分类"):section.index("持续薄弱的分类")]
+    repeats = section[section.index("重复出现的题目"):]
+    assert squash("第 2 场第 8 题: 0 (未作答)") in repeats   # the unanswered question of session 2
     assert squash("↓ -7 Redis") in section or squash("↓ -9 Redis") in section
     plan = text[text.index("改进计划"):]
     assert plan.index("持续薄弱") < plan.index("建议行动")

@@ -204,7 +204,8 @@ async def candidate_progress(request: Request, candidate_id: str, lang: str | No
     if cached is not None:
         return _not_modified(cached[0]) if _etag_matches(if_none_match, cached[0]) else \
             _pdf_response(cached[1], cached[0], progress_content_disposition(candidate_id))
-    return await _export(request, queue, partial(_render_job, render, cache, key), key, _stored_inputs(sessions),
+    inputs = await run_in_threadpool(_stored_inputs, sessions)
+    return await _export(request, queue, partial(_render_job, render, cache, key), key, inputs,
                          lang, max(r.generated_at for r in generated), candidate_id)
 
 
