@@ -58,7 +58,7 @@ def fake() -> FakeProgressRenderer:
 @pytest.fixture
 def client(db_url, fake):
     app = create_app(Settings(db_url=db_url, probe_on_startup=False, warm_workers=False))
-    app.state.progress_renderer = fake
+    app.state.services.progress.render = fake
     with TestClient(app) as test_client:
         yield test_client
     app.state.store.close()

@@ -21,7 +21,7 @@ from .errors import InputError
 from .escape import CodeFiles
 from .models import DocumentInvalid, load_json
 from .naming import is_safe_session_id, progress_filename
-from .paths import write_atomic
+from .paths import user_file_mode, write_atomic
 from .pipeline import JobSource, RenderOptions, _pdf_date, assemble_job, check_characters, compile_job
 from .progress import SessionInput, build_progress, located_field
 from .progress_charts import build_progress_charts
@@ -119,5 +119,5 @@ def render_progress_to_file(inputs: Sequence[SessionInput], output: Path | None,
         if not is_safe_session_id(identifier):
             raise InputError("cannot be used in a file name; give the output with -o", field="candidate.id")
         output = Path(progress_filename(identifier))
-    write_atomic(Path(output), compile_job(job, options=options, keep_dir=keep_dir))
+    write_atomic(Path(output), compile_job(job, options=options, keep_dir=keep_dir), mode=user_file_mode())
     return Path(output)
