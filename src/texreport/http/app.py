@@ -22,7 +22,8 @@ What a caller (or a platform) must know:
 * Every error body is brief: no traceback, server path or TeX log.
 
 Where things live: routes in :mod:`~texreport.http.routes`, the export path
-(cache, single flight) in :mod:`~texreport.http.exports`, report building in
+(cache, single flight) in :mod:`~texreport.http.exports` (progress reports:
+:mod:`~texreport.http.progress_exports`), report building in
 :mod:`~texreport.http.reports`, statuses in :mod:`~texreport.http.statuses`.
 """
 
