@@ -217,3 +217,27 @@ def test_real_progress_export_reads_back(tmp_path, sessions):
     # Created newest first, numbered by interview time: session n's row starts with n.
     for number, report in enumerate(reports, start=1):
         assert f"{number}{report['sessionId']}" in squashed and str(report["overallScore"]) in squashed
+
+
+def test_store_groups_sessions_by_exact_candidate_id(db_url):
+    from texreport.http.store import Store
+    from texreport.models import load_document
+
+    store = Store(db_url)
+    base = "c_" + uuid.uuid4().hex[:8]
+    try:
+        report = progress_sample_documents()[0]["data"]
+        for number, candidate in enumerate((base, base.replace("_", "-"), base + "x", base)):
+            document = json.loads(json.dumps(report))
+            document["sessionId"] = f"g{number}-{uuid.uuid4().hex[:8]}"
+            document["candidate"]["id"] = candidate
+            # The same text elsewhere in the document must not count.
+            document["questionDetails"][0]["userAnswer"] = f'"id":"{base}"'
+            valid = load_document(document).model_dump(by_alias=True, mode="json")
+            store.create_session(document["sessionId"], valid)
+        found = store.candidate_sessions(base)
+        assert [s.session_id[:2] for s in found] == ["g0", "g3"]
+        assert all(s.report is None for s in found)
+        assert store.candidate_sessions(base[:-1] + "%") == [] and store.candidate_sessions("c" + "_" * 9) == []
+    finally:
+        store.close()
