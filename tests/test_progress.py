@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from texreport.errors import InputError, LimitError
+from texreport.errors import InputError, LimitError, UnsupportedCharacterError
 from texreport.models import DocumentInvalid, load_document
 from texreport.progress import MAX_REPEATED_QUESTIONS, MAX_SESSIONS, SessionInput, build_progress, progress_identifier
 from texreport.progress_pipeline import located, read_sessions
@@ -171,6 +171,9 @@ def test_errors_name_the_document_then_the_field():
     assert isinstance(moved, DocumentInvalid)
     assert moved.field == "2.overallScore" and moved.errors[0][0] == "2.overallScore"
     assert str(moved).startswith("2.overallScore: must be a number")
+    character = located(UnsupportedCharacterError("\ue000", field="overallFeedback"), "b.json")
+    assert isinstance(character, UnsupportedCharacterError) and character.character == "\ue000"
+    assert str(character).startswith("b.json: overallFeedback: character ") and "(U+E000" in str(character)
     limit = located(LimitError("too long", field="overallFeedback", limit=9), "b.json")
     assert isinstance(limit, LimitError) and limit.limit == 9 and str(limit) == "b.json: overallFeedback: too long"
 
