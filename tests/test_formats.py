@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -208,9 +209,8 @@ def test_a_format_xelatex_refuses_is_dropped_and_the_render_still_succeeds(priva
         if path == "cold":
             pdf = render(sample_document, options=options)
         else:
-            job = prepare(sample_document, options=options)
             with WorkerPool(spares=1) as pool:
-                pdf = pool.compile(job.fixed, job.document)
+                pdf = render(sample_document, options=replace(options, compiler=pool))
     assert pdf.startswith(b"%PDF-")
     out = tmp_path / "r.pdf"
     out.write_bytes(pdf)

@@ -10,12 +10,15 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from . import __version__
 from .errors import InputError, TexreportError
+
+if TYPE_CHECKING:
+    from .workers import WorkerPool
 
 __all__ = ["main", "cli"]
 
@@ -69,16 +72,17 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
     """Render a report to PDF."""
     from .compiler import CompileLimits
     from .formats import fixed_files
-    from .workers import WorkerPool, take_prestarted
+    from .workers import WorkerPool
 
     limits = CompileLimits(timeout=timeout)
     try:
         # xelatex loads the preamble and fonts while Python imports, reads, checks and
-        # lays out the report (it starts before pydantic and Jinja2 are imported, or even
-        # before click: texreport.launch); a one-shot process needs no replacement worker.
-        prestarted = take_prestarted(limits)  # its spare is already loading
-        with prestarted or WorkerPool(spares=1, limits=limits) as pool:
-            if prestarted is None:
+        # lays out the report (texreport.launch starts it before pydantic, Jinja2 or even
+        # click are imported); a one-shot process needs no replacement worker.
+        head_start = (click.get_current_context().obj or {}).get("head_start")
+        fits = head_start is not None and head_start.limits.rlimits == limits.rlimits
+        with head_start if fits else WorkerPool(spares=1, limits=limits) as pool:
+            if not fits:
                 pool.warm_up(fixed_files())
             pool.spares = 0
             from .naming import export_filename, is_safe_session_id
@@ -89,7 +93,7 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
                 if not is_safe_session_id(report.session_id):
                     raise InputError("cannot be used in a file name; give the output with -o", field="sessionId")
                 output = Path(export_filename(report.session_id))
-            options = RenderOptions(lang=lang, limits=limits, warm=True, pool=pool)
+            options = RenderOptions(lang=lang, limits=limits, compiler=pool)
             render_to_file(report, output, options=options, keep_dir=keep)
     except TexreportError as error:
         _fail(error)
@@ -227,10 +231,14 @@ def serve(host: str, port: int, db: str, max_compiles: int | None, max_queue: in
         _fail(error)
 
 
-def main() -> None:
-    """Entry point: click without standalone mode, so that Ctrl-C exits 130, not "Aborted!" and 1."""
+def main(*, head_start: WorkerPool | None = None) -> None:
+    """Entry point: click without standalone mode, so that Ctrl-C exits 130, not "Aborted!" and 1.
+
+    ``head_start`` is a pool the console script started before importing the CLI
+    (texreport.launch); ``render`` compiles in it when its limits fit, and closes it.
+    """
     try:
-        code = cli.main(prog_name="texreport", standalone_mode=False)
+        code = cli.main(prog_name="texreport", standalone_mode=False, obj={"head_start": head_start})
     except (KeyboardInterrupt, click.Abort):
         click.echo("texreport: interrupted", err=True)
         sys.exit(130)

@@ -1,12 +1,18 @@
 """Warm xelatex workers: the preamble and fonts are loaded before the document is known.
 
 A :class:`Worker` is one xelatex process started in a folder of its own with the
-document-independent files (``preamble.tex``, the style) and a small driver,
-``report.tex``, that inputs the preamble and then blocks reading one line from
-its standard input — a pipe this module owns and writes nothing to but the
-body's file name (``body``), which is the program's own constant, never user
-text. Loading ctex, TikZ/pgfplots and the Noto CJK fonts is most of a pass, so a
-worker that is already waiting typesets a report in a fraction of a cold run.
+document-independent files (``preamble.tex``, the style) and a small driver
+(:func:`texreport.drivers.worker_driver`) that inputs the preamble and then blocks
+reading one line from its standard input — a pipe this module owns and writes
+nothing to but the body's file name (``body``), which is the program's own
+constant, never user text. Loading ctex, TikZ/pgfplots and the Noto CJK fonts is
+most of a pass, so a worker that is already waiting typesets a report in a
+fraction of a cold run.
+
+:class:`WorkerPool` is one of the :class:`texreport.transports.Compiler`
+implementations. There is no process-wide pool: whoever needs one owns it (the
+CLI's render, the console script's head start, the HTTP service, batch) and
+closes it.
 
 What a caller must know:
 
@@ -18,18 +24,17 @@ What a caller must know:
   :func:`~texreport.compiler.check_result` (clean log, complete PDF).
 * **One job per process**: a worker is never reused. Whatever a document did to
   TeX's state (or an error, or a timeout) dies with it. :class:`WorkerPool`
-  starts the replacement as soon as a spare is taken, so the next one loads its
-  preamble while the current job runs.
+  starts the replacement when the job is over, so that loading it does not take
+  CPU from the job a user waits for (on two cores a spare loading its format at
+  the same moment made a job ~50 % slower).
 * **Same PDF text as the cold path**: the worker reads the very same
   ``preamble.tex`` and ``body.tex`` that a cold ``report.tex`` inputs.
-* **Nothing is left behind**: :meth:`WorkerPool.close` (also run at exit for the
-  shared pool) kills every worker's process group and removes its folder.
-  Idle spares hold ~200 MB each.
+* **Nothing is left behind**: :meth:`WorkerPool.close` kills every worker's
+  process group and removes its folder. Idle spares hold ~200 MB each.
 """
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import shutil
 import subprocess
@@ -38,25 +43,20 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from .compiler import CompileLimits, check_result, finish_xelatex, kill_group, start_xelatex
-from .errors import CompileError
-from .formats import ensure_format, forget_format, format_refused, preamble_input
-from .jobdirs import make_job_folder, remove_orphans
-
-__all__ = ["Worker", "WorkerPool", "shared_pool", "configure_shared_pool", "prestart_pool", "take_prestarted",
-           "WORKER_DRIVER", "JOB_NAME"]
-
-JOB_NAME = "body"  # the only thing ever written to a worker's pipe
-TEX_NAME = "report.tex"
-
-#: The worker's entry point after its first line (:func:`texreport.formats.preamble_input`:
-#: the fonts after a precompiled format, else the whole preamble). ``\read-1`` reads a
-#: terminal line without a prompt; TeX refuses terminal reads in nonstop mode, so the
-#: read alone runs in scroll mode. End of file on the pipe (pool closed) stops xelatex.
-WORKER_DRIVER = (
-    "\\begingroup\\endlinechar=-1 \\scrollmode\\global\\read-1 to\\TRjobname\\nonstopmode\\endgroup\n"
-    "\\input{\\TRjobname}\n"
+from .compiler import (
+    CompileLimits,
+    check_result,
+    finish_xelatex,
+    kill_group,
+    start_xelatex,
 )
+from .drivers import JOB_NAME, WORKER_TEX_NAME, worker_driver
+from .errors import CompileError, TexreportError
+from .formats import ensure_format
+from .jobdirs import make_job_folder, remove_orphans, write_files
+from .transports import PreparedJob
+
+__all__ = ["Worker", "WorkerPool"]
 
 
 def _fingerprint(fixed: Mapping[str, str], limits: CompileLimits) -> str:
@@ -81,10 +81,9 @@ class Worker:
         # The pid in the name lets a later process remove what a killed one left (remove_orphans).
         self.folder = make_job_folder("worker")
         try:
-            for name, content in fixed.items():
-                (self.folder / name).write_text(content, encoding="utf-8")
-            (self.folder / TEX_NAME).write_text(f"{preamble_input(fmt)}\n{WORKER_DRIVER}", encoding="utf-8")
-            self.process = start_xelatex(self.folder, TEX_NAME, limits=limits, stdin=subprocess.PIPE, fmt=fmt)
+            write_files(self.folder, {**fixed, WORKER_TEX_NAME: worker_driver(fmt)})
+            self.process = start_xelatex(self.folder, WORKER_TEX_NAME, limits=limits, stdin=subprocess.PIPE,
+                                         fmt=fmt)
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise
@@ -108,8 +107,7 @@ class Worker:
             raise RuntimeError("a worker runs one job only")
         self._used = True
         try:
-            for name, content in document.items():
-                (self.folder / name).write_text(content, encoding="utf-8")
+            write_files(self.folder, document)
             started = time.monotonic()
             try:
                 terminal = finish_xelatex(self.process, timeout=timeout, input_bytes=(JOB_NAME + "\n").encode())
@@ -117,7 +115,7 @@ class Worker:
                 kill_group(self.process)
                 terminal = b""
             assert self.process.returncode is not None
-            result = check_result(self.folder, TEX_NAME, self.process.returncode, terminal,
+            result = check_result(self.folder, WORKER_TEX_NAME, self.process.returncode, terminal,
                                   time.monotonic() - started)
             return result.pdf.read_bytes()
         finally:
@@ -139,7 +137,7 @@ class Worker:
 
 
 class WorkerPool:
-    """Keeps ``spares`` warm workers ready; each :meth:`compile` takes one and starts its replacement.
+    """Keeps ``spares`` warm workers ready; each :meth:`compile` takes one, and replaces it when done.
 
     Thread-safe: the HTTP service calls :meth:`compile` from several compile
     threads at once. A spare whose preamble files (or rlimits) differ from the
@@ -166,6 +164,10 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def warm_up(self, fixed: Mapping[str, str]) -> None:
         """Start spares for ``fixed`` now (they load in the background); returns at once.
 
@@ -187,8 +189,7 @@ class WorkerPool:
         while len(self._idle) < self.spares:
             self._idle.append(Worker(fixed, limits=self.limits, fmt=fmt))
 
-    def _take(self, fixed: Mapping[str, str], limits: CompileLimits) -> Worker:
-        fmt = ensure_format(fixed, limits=limits)  # as in warm_up: never build it while holding the lock
+    def _take(self, fixed: Mapping[str, str], limits: CompileLimits, fmt: Path | None) -> Worker:
         with self._lock:
             if self._closed:
                 raise CompileError("the worker pool is closed")
@@ -196,45 +197,35 @@ class WorkerPool:
             worker = next((w for w in self._idle if w.fingerprint == wanted and w.alive), None)
             if worker is not None:
                 self._idle.remove(worker)
-            self._replenish(fixed, fmt)  # before the job runs, so the next spare loads meanwhile
-            if worker is None:
+            else:
                 self.cold_starts += 1
                 worker = Worker(fixed, limits=limits, fmt=fmt)
             self._busy.add(worker)
             self.jobs += 1
             return worker
 
-    def compile(
-        self,
-        fixed: Mapping[str, str],
-        document: Mapping[str, str],
-        *,
-        limits: CompileLimits | None = None,
-        keep_dir: Path | None = None,
-    ) -> bytes:
-        """Typeset one document in a warm worker; the PDF bytes, or a RenderError.
+    def compile(self, job: PreparedJob, *, limits: CompileLimits | None = None,
+                keep_dir: Path | None = None) -> bytes:
+        """Typeset one job in a warm worker; the PDF bytes, or a RenderError.
 
         ``limits.timeout`` counts from the moment the job is handed over (a spare
-        that is still loading its preamble spends part of it).
+        that is still loading its preamble spends part of it). The replacement
+        spare starts when the job is over.
         """
         limits = limits or self.limits
-        for last_attempt in (False, True):
-            worker = self._take(fixed, limits)
-            try:
-                return worker.run(document, timeout=limits.timeout, keep_dir=keep_dir)
-            except CompileError as error:
-                if last_attempt or worker.fmt is None or not format_refused(error):
-                    raise
-                # xelatex could not load the format: drop it (spares started from it have
-                # died too and are replaced) and run the job once more; the next worker
-                # rebuilds the format or, failing that, loads the whole preamble.
-                forget_format(worker.fmt)
-            finally:
-                with self._lock:
-                    self._busy.discard(worker)
-                if self._closed:  # closed while we ran: the pool already killed it
-                    worker.discard()
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        fmt = ensure_format(job.fixed, limits=limits)  # never built while holding the lock
+        worker = self._take(job.fixed, limits, fmt)
+        try:
+            return worker.run(job.document, timeout=limits.timeout, keep_dir=keep_dir)
+        finally:
+            with self._lock:
+                self._busy.discard(worker)
+                try:
+                    self._replenish(job.fixed, fmt)
+                except (OSError, TexreportError):
+                    pass  # no spare now: the next job starts its own worker and meets the problem
+            if self._closed:  # closed while we ran: the pool already killed it
+                worker.discard()
 
     def close(self) -> None:
         """Kill every worker, idle or busy, and remove their folders; later compiles fail."""
@@ -249,58 +240,3 @@ class WorkerPool:
         """Process ids of the idle and busy workers (for tests)."""
         with self._lock:
             return [w.pid for w in self._idle + list(self._busy)]
-
-
-_shared: WorkerPool | None = None
-_shared_lock = threading.Lock()
-_shared_spares = 1
-
-
-def configure_shared_pool(*, spares: int) -> None:
-    """Set how many warm spares :func:`shared_pool` keeps (call before first use; e.g. compile slots)."""
-    global _shared_spares
-    with _shared_lock:
-        _shared_spares = spares
-        if _shared is not None:
-            _shared.spares = spares
-
-
-def shared_pool() -> WorkerPool:
-    """The process-wide pool ``render(…, options=RenderOptions(warm=True))`` uses; closed at exit."""
-    global _shared
-    with _shared_lock:
-        if _shared is None or _shared._closed:
-            _shared = WorkerPool(spares=_shared_spares)
-            atexit.register(_shared.close)
-        return _shared
-
-
-_prestarted: WorkerPool | None = None
-
-
-def prestart_pool() -> None:
-    """Start a one-shot pool with one spare now (``texreport render``'s head start; see texreport.launch).
-
-    Its worker has the default rlimits; a job's timeout applies when it runs. If
-    nobody takes the pool, it is closed at exit.
-    """
-    global _prestarted
-    from .formats import fixed_files
-
-    pool = WorkerPool(spares=1)
-    atexit.register(pool.close)
-    pool.warm_up(fixed_files())
-    _prestarted = pool
-
-
-def take_prestarted(limits: CompileLimits) -> WorkerPool | None:
-    """The pool :func:`prestart_pool` started, if any and if its rlimits fit ``limits`` (once)."""
-    global _prestarted
-    pool, _prestarted = _prestarted, None
-    if pool is None:
-        return None
-    if pool.limits.rlimits != limits.rlimits:
-        pool.close()
-        return None
-    pool.limits = limits
-    return pool

@@ -39,7 +39,7 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -58,6 +58,7 @@ from .. import __version__
 from ..errors import InputError, LimitError, RenderError
 from ..models import DocumentInvalid, Report, load_document, load_json
 from ..naming import content_disposition, is_safe_session_id
+from ..transports import Compiler
 from .render_queue import ClientGone, QueueFull, RenderQueue
 from .store import SessionExists, SessionNotFound, QuestionNotFound, SessionRecord, Store, StoredReport
 
@@ -118,14 +119,17 @@ class Settings:
         return self.max_queue if self.max_queue is not None else 4 * self.compiles()
 
 
-def _pipeline_renderer(timeout: float, *, warm: bool) -> Renderer:
-    def render(report: Report, *, lang: str | None, generated_at: datetime | None) -> bytes:
-        from ..compiler import CompileLimits
-        from ..pipeline import RenderOptions, render as render_pdf
+def _pipeline_renderer(timeout: float, *, compiler: Compiler | None = None) -> Renderer:
+    """The real renderer: ``compiler`` (a pool the app owns) or a fresh xelatex per job."""
+    from ..compiler import CompileLimits
+    from ..pipeline import RenderOptions, render as render_pdf
 
-        options = RenderOptions(lang=lang, generated_at=generated_at, limits=CompileLimits(timeout=timeout),
-                                warm=warm)
-        return render_pdf(report, options=options)
+    base = RenderOptions(limits=CompileLimits(timeout=timeout))
+    if compiler is not None:
+        base = replace(base, compiler=compiler)
+
+    def render(report: Report, *, lang: str | None, generated_at: datetime | None) -> bytes:
+        return render_pdf(report, options=replace(base, lang=lang, generated_at=generated_at))
 
     return render
 
@@ -374,7 +378,10 @@ def create_app(
     text no font can draw and runs before a document is accepted.
     """
     settings = settings or Settings()
-    render = renderer or _pipeline_renderer(settings.compile_timeout, warm=settings.warm_workers)
+    # The app owns its warm workers (one spare per compile slot: a burst of exports never
+    # waits for a preamble); they start with the app and close with it.
+    pool = _worker_pool(settings) if renderer is None and settings.warm_workers else None
+    render = renderer or _pipeline_renderer(settings.compile_timeout, compiler=pool)
     check = checker or _pipeline_checker
     real_renderer = renderer is None
     version = content_version()
@@ -408,12 +415,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        use_workers = real_renderer and settings.warm_workers
-        if use_workers:
-            from ..workers import configure_shared_pool
-
-            # One warm spare per compile slot: a burst of exports never waits for a preamble.
-            configure_shared_pool(spares=settings.compiles())
         if settings.probe_on_startup:
             start_probe()
         try:
@@ -422,10 +423,8 @@ def create_app(
             if readiness.task is not None and not readiness.task.done():
                 readiness.task.cancel()
             queue.close()
-            if use_workers:
-                from ..workers import shared_pool
-
-                shared_pool().close()
+            if pool is not None:
+                pool.close()
             if owned_store:
                 the_store.close()
 
@@ -442,6 +441,7 @@ def create_app(
     app.state.settings = settings
     app.state.store = the_store
     app.state.queue = queue
+    app.state.pool = pool
     app.state.content_version = version
     app.state.readiness = readiness
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
@@ -765,6 +765,13 @@ def _render_and_cache(store: Store, render: Renderer, stored: StoredReport, sess
     etag = _etag(pdf)
     store.save_pdf(session_id, key, etag, pdf)
     return pdf, etag
+
+
+def _worker_pool(settings: Settings) -> Compiler:
+    from ..compiler import CompileLimits
+    from ..workers import WorkerPool
+
+    return WorkerPool(spares=settings.compiles(), limits=CompileLimits(timeout=settings.compile_timeout))
 
 
 def _with_answer(record: SessionRecord, submission: AnswerSubmission) -> SessionRecord:
