@@ -26,12 +26,13 @@ format read the same preamble, and the tests compare word positions and fonts.
 The format lives in ``cache_dir()/formats`` (:func:`texreport.paths.cache_dir`),
 named by a hash of what went into it (``preload.tex``, ``charclasses.tex``,
 ``texreport.sty``, the xelatex binary). A sidecar records the format's size and
-every file of the TeX installation the build read (``-recorder``) with its size
+CRC-32 (checked once per process before first use) and every file of the TeX installation the build read (``-recorder``) with its size
 and mtime; a truncated format, or a changed file (TeX Live updated), means a
 rebuild. The build runs in the same sandbox as a compile. If it fails, or the
-cache cannot be written, renders run without a format: slower, same PDF. A format
-xelatex refuses anyway is dropped by the caller (:func:`format_refused`,
-:func:`forget_format`). ``TEXREPORT_FORMAT=off`` turns formats off.
+cache cannot be written, renders run without a format: slower, same PDF. A run
+from a format that fails before it reaches the job's own file is blamed on the
+format, which the caller drops before compiling again without it
+(:func:`format_refused`, :func:`forget_format`). ``TEXREPORT_FORMAT=off`` turns formats off.
 """
 
 from __future__ import annotations
@@ -39,20 +40,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
+import zlib
 import subprocess
 import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from .compiler import CompileLimits, check_log, finish_xelatex, start_sandboxed, xelatex_executable
+from .compiler import CompileLimits, check_log, finish_xelatex, start_sandboxed, xelatex_command, xelatex_executable
 from .errors import CompileError, RenderError
 from .fonts import char_class_setup_text, font_setup_text
 from .jobdirs import job_folder
 from .paths import cache_dir, latex_dir, write_atomic
 
-__all__ = ["fixed_files", "ensure_format", "preamble_input", "format_enabled", "format_refused", "forget_format",
+__all__ = ["fixed_files", "ensure_format", "format_path", "preamble_input", "format_enabled", "format_refused", "forget_format",
            "PRELOAD_NAME", "CLASSES_NAME", "FONTS_NAME", "PREAMBLE_NAME", "STYLE_FILE"]
 
 PRELOAD_NAME = "preload.tex"     # class + texreport.sty + charclasses.tex: what the format holds
@@ -61,7 +62,7 @@ FONTS_NAME = "fonts.tex"         # the font setup, read by every run
 PREAMBLE_NAME = "preamble.tex"   # both, for a run without a format
 STYLE_FILE = "texreport.sty"
 PREAMBLE = "\\input{preload}\n\\input{fonts}\n"
-FORMAT_VERSION = "1"             # bump when the build procedure changes
+FORMAT_VERSION = "2"             # bump when the build procedure changes
 _FORMAT_INPUTS = (PRELOAD_NAME, CLASSES_NAME, STYLE_FILE)
 
 _BUILD_NAME = "format.tex"
@@ -91,16 +92,16 @@ def format_enabled() -> bool:
     return os.environ.get("TEXREPORT_FORMAT", "on").strip().lower() not in ("off", "0", "no", "false")
 
 
-_REFUSAL = re.compile(r"Could not undump|Fatal format file error|can't find the format file")
-
-
 def format_refused(error: RenderError) -> bool:
-    """Whether a compile failed because xelatex could not load its format (damaged, unreadable).
+    """Whether a compile from a format failed before xelatex reached the job's own file.
 
-    The sidecar catches a truncated or outdated format; this catches the rest, so that
-    the caller can :func:`forget_format` it and compile again without one.
+    Only loading the format happens before that, so the format is to blame, however
+    it is damaged and whatever xelatex said (its wording, like the format's bytes,
+    differs between machines). The caller :func:`forget_format` s it and compiles
+    again without one. A format damaged on disk is normally caught earlier, by the
+    digest :func:`ensure_format` checks once per process.
     """
-    return isinstance(error, CompileError) and bool(_REFUSAL.search(f"{error.tex_error}\n{error.log_excerpt}"))
+    return isinstance(error, CompileError) and not error.reached_driver
 
 
 def forget_format(fmt: Path) -> None:
@@ -126,10 +127,11 @@ def _key(fixed: Mapping[str, str]) -> str:
 
 
 def _inputs_unchanged(sidecar: Path) -> bool:
-    """Whether the format next to ``sidecar`` is whole and every file its build read is unchanged."""
+    """Whether the format next to ``sidecar`` is whole, undamaged, and every file its build read is unchanged."""
     try:
         stored = json.loads(sidecar.read_text(encoding="utf-8"))
-        if sidecar.with_suffix(".fmt").stat().st_size != stored["size"]:
+        fmt = sidecar.with_suffix(".fmt")
+        if fmt.stat().st_size != stored["size"] or not _digest_matches(fmt, stored["crc32"]):
             return False
         for path, size, mtime_ns in stored["inputs"]:
             stat = os.stat(path)
@@ -140,6 +142,33 @@ def _inputs_unchanged(sidecar: Path) -> bool:
     return True
 
 
+_verified: dict[Path, tuple[int, int, int]] = {}  # format → (inode, size, mtime) whose digest matched here
+
+
+def _digest_matches(fmt: Path, expected: int) -> bool:
+    """Whether the format's bytes are the ones its build wrote; read once per process and file.
+
+    Any damage (flipped bytes, a zeroed page, garbage, a format of another TeX Live
+    copied over it) changes the CRC-32; it costs ~2 ms for the ~10 MB a run reads
+    anyway. A file replaced since (a new inode or mtime) is checked again.
+    """
+    stat = fmt.stat()
+    identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if _verified.get(fmt) == identity:
+        return True
+    if zlib.crc32(fmt.read_bytes()) != expected:
+        return False
+    _verified[fmt] = identity
+    return True
+
+
+def format_path(fixed: Mapping[str, str]) -> Path | None:
+    """Where the format for these fixed files lives (built or not); None when they get none."""
+    if any(name not in fixed for name in _FORMAT_INPUTS) or not format_enabled():
+        return None
+    return cache_dir() / "formats" / f"{_JOB_NAME}-{_key(fixed)}.fmt"
+
+
 def ensure_format(fixed: Mapping[str, str], *, limits: CompileLimits = CompileLimits()) -> Path | None:
     """The format for these fixed files, built now if missing or stale; None to run without one.
 
@@ -148,11 +177,10 @@ def ensure_format(fixed: Mapping[str, str], *, limits: CompileLimits = CompileLi
     renders go on without a format, and the build is tried again after
     :data:`RETRY_AFTER` seconds).
     """
-    if any(name not in fixed for name in _FORMAT_INPUTS) or not format_enabled():
+    fmt = format_path(fixed)
+    if fmt is None:
         return None
-    key = _key(fixed)
-    folder = cache_dir() / "formats"
-    fmt, sidecar = folder / f"{_JOB_NAME}-{key}.fmt", folder / f"{_JOB_NAME}-{key}.json"
+    key, folder, sidecar = fmt.stem[len(_JOB_NAME) + 1:], fmt.parent, fmt.with_suffix(".json")
     if _inputs_unchanged(sidecar):
         return fmt
     with _lock:  # one build per process; other threads wait for it
@@ -179,8 +207,7 @@ def _build(fixed: Mapping[str, str], folder: Path, fmt: Path, sidecar: Path, lim
         for file_name in _FORMAT_INPUTS:
             (build / file_name).write_text(fixed[file_name], encoding="utf-8")
         (build / _BUILD_NAME).write_text("\\input{preload}\n\\dump\n", encoding="utf-8")
-        command = [xelatex_executable(), "-ini", "-recorder", f"-jobname={_JOB_NAME}", "-no-shell-escape",
-                   "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "&xelatex", _BUILD_NAME]
+        command = xelatex_command(_BUILD_NAME, dump_as=_JOB_NAME)
         process = start_sandboxed(command, build, limits=limits, stdin=subprocess.DEVNULL)
         terminal = finish_xelatex(process, timeout=limits.timeout)
         assert process.returncode is not None
@@ -193,7 +220,8 @@ def _build(fixed: Mapping[str, str], folder: Path, fmt: Path, sidecar: Path, lim
         # 0644: a cache shared by users (a container image) stays readable. The sidecar
         # comes second and records the size: a format without a matching one is rebuilt.
         write_atomic(fmt, data, mode=0o644)
-        write_atomic(sidecar, json.dumps({"size": len(data), "inputs": inputs}).encode("utf-8"), mode=0o644)
+        record = {"size": len(data), "crc32": zlib.crc32(data), "inputs": inputs}
+        write_atomic(sidecar, json.dumps(record).encode("utf-8"), mode=0o644)
     _remove_stale(folder, keep=fmt)
 
 

@@ -43,7 +43,7 @@ from .drivers import (
     group_prefix,
 )
 from .errors import CompileError
-from .formats import ensure_format, forget_format, format_refused
+from .formats import ensure_format, forget_format, format_path, format_refused
 from .jobdirs import job_folder, write_files
 
 __all__ = ["ColdCompiler", "Compiler", "GroupCompiler", "Job", "PreparedJob", "compile_job"]
@@ -83,9 +83,9 @@ def compile_job(compiler: Compiler, job: PreparedJob, *, limits: CompileLimits,
     except CompileError as error:
         if not format_refused(error):
             raise
-        refused = ensure_format(job.fixed, limits=limits)  # the format these files were compiled from
+        refused = format_path(job.fixed)  # the format these files were compiled from
         if refused is not None:
-            forget_format(refused)
+            forget_format(refused)  # the next attempt builds it again, or runs without one
     return compiler.compile(job, limits=limits, keep_dir=keep_dir)
 
 
