@@ -101,7 +101,8 @@ def format_refused(error: RenderError) -> bool:
     again without one. A format damaged on disk is normally caught earlier, by the
     digest :func:`ensure_format` checks once per process.
     """
-    return isinstance(error, CompileError) and not error.reached_driver
+    # A run killed from outside (SIGKILL, an rlimit's signal) says nothing about the format.
+    return isinstance(error, CompileError) and not error.reached_driver and "killed by signal" not in error.tex_error
 
 
 def forget_format(fmt: Path) -> None:
