@@ -20,7 +20,7 @@ ARTICLE = {"preamble.tex": "\\documentclass{article}\n"}
 
 
 def body(text: str) -> dict[str, str]:
-    return {"body.tex": "\\begin{document}\n" + text + "\n\\end{document}\n"}
+    return {"body.tex": text + "\n"}  # the driver writes the begin-document and end-document lines
 
 
 def job(fixed: dict[str, str], text: str) -> Job:

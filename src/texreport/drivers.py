@@ -61,12 +61,14 @@ def standalone_driver() -> str:
 
 def cold_driver(fmt: Path | None) -> str:
     """One report in one run: the preamble (or, after format ``fmt``, the fonts), then the body."""
-    return f"{preamble_input(fmt)}\n\\input{{body}}\n"
+    return f"{preamble_input(fmt)}\n\\begin{{document}}\n\\input{{body}}\n\\end{{document}}\n"
 
 
 def worker_driver(fmt: Path | None) -> str:
-    """A warm worker: the preamble (or the fonts after ``fmt``), then wait for the body's name."""
-    return f"{preamble_input(fmt)}\n{_WAIT_FOR_BODY}"
+    r"""A warm worker: the preamble (or the fonts after ``fmt``), ``\begin{document}`` and the font
+    sizes the body uses (``\TRloadfonts``, texreport.sty), then wait for the body's name."""
+    return (f"{preamble_input(fmt)}\n\\begin{{document}}\n\\ifdefined\\TRloadfonts\\TRloadfonts\\fi\n{_WAIT_FOR_BODY}"
+            "\\end{document}\n")
 
 
 def group_body_name(number: int) -> str:
