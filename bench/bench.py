@@ -23,20 +23,21 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 FIXTURES = ROOT / "tests" / "fixtures"
-GENERATED_AT = datetime(2026, 11, 29, 14, 30, tzinfo=timezone.utc)
+GENERATED_AT = datetime(2026, 11, 29, 14, 30, tzinfo=UTC)
 TYPST_PYTHON = Path(os.environ.get("TYPST_PEER_PYTHON", "/tmp/typst-peer/bin/python"))
 PEER_CANDIDATES = [Path(os.environ["TYPST_PEER"])] if "TYPST_PEER" in os.environ else [
     ROOT.parent / "shared" / "peers" / "typst_full.py", ROOT.parent.parent / "shared" / "peers" / "typst_full.py"]
 
 
 def text_of(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True).stdout.decode()
+    done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True)
+    return done.stdout.decode()
 
 
 def timed(action) -> float:
@@ -92,8 +93,8 @@ def machine() -> str:
         pass
     xetex = subprocess.run(["xelatex", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     load = os.getloadavg()
-    return (f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
-            f"{xetex}; load average at start {load[0]:.2f}")
+    return (f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), "
+            f"Python {platform.python_version()}, {xetex}; load average at start {load[0]:.2f}")
 
 
 def typst_rows(work: Path, source: Path, batch_files: list[Path], runs: int, jobs: int) -> dict | None:
@@ -154,9 +155,8 @@ def main() -> int:
             times = []
             for run in range(args.runs):
                 out = work / f"{name}{run}.pdf"
-                times.append(timed(lambda: subprocess.run(
-                    [str(BIN / "texreport"), "render", str(source), "-o", str(out)], check=True,
-                    capture_output=True, env=env)))
+                command = [str(BIN / "texreport"), "render", str(source), "-o", str(out)]
+                times.append(timed(partial(subprocess.run, command, check=True, capture_output=True, env=env)))
             return times
 
         cold_times = cli_times()
@@ -358,8 +358,8 @@ def long_paragraph_rows(doc: dict, work: Path) -> list[tuple[str, str, str, str]
         report["questionDetails"][0]["answer"] = answer
         keep = {report["questionDetails"][0]["questionIndex"]}
         report["referenceAnswers"] = [r for r in report["referenceAnswers"] if r["questionIndex"] in keep]
-        timings[label] = median([timed(lambda: render(variant, options=RenderOptions(generated_at=GENERATED_AT)))
-                                 for _ in range(3)])
+        once = partial(render, variant, options=RenderOptions(generated_at=GENERATED_AT))
+        timings[label] = median([timed(once) for _ in range(3)])
         rows.append((f"long answer: {label} (render in-process)", f"{timings[label]:.2f} s", "", ""))
     return rows
 

@@ -16,7 +16,7 @@ import statistics
 import sys
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -38,7 +38,7 @@ def main() -> int:
     from texreport.workers import WorkerPool
 
     document = json.loads(Path(args.report).read_text(encoding="utf-8") if args.report else sample_json())
-    options = RenderOptions(generated_at=datetime(2026, 11, 29, 14, 30, tzinfo=timezone.utc))
+    options = RenderOptions(generated_at=datetime(2026, 11, 29, 14, 30, tzinfo=UTC))
     job = prepare(document, options=options)
     compile_job(ColdCompiler(), job, limits=options.limits)  # caches: format, fonts
     cpu: list[float] = []

@@ -18,14 +18,14 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 
-def _load(peer: str):  # noqa: ANN202 — the peer module
+def _load(peer: str):  # the peer module
     sys.path.insert(0, str(Path(peer).parent))
     import typst_full  # type: ignore[import-not-found]
 
     return typst_full
 
 
-def _warm_renderer(module):  # noqa: ANN001, ANN202
+def _warm_renderer(module):
     """In-process rendering as a warm service would do it: one typst.Compiler (font set built once)."""
     import tempfile
 

@@ -12,10 +12,10 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from texreport.http import app as app_module  # noqa: E402
-from texreport.http.app import Settings, create_app  # noqa: E402
+from texreport.http import app as app_module
+from texreport.http.app import Settings, create_app
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 BASE = "/api/interview/sessions"
@@ -28,7 +28,7 @@ class CountingRealRenderer:
         from texreport.workers import WorkerPool
 
         self.pool = WorkerPool(spares=1)  # the service default: warm workers
-        self.real = app_module._pipeline_renderer(120.0, compiler=self.pool)
+        self.real = app_module.pipeline_renderer(120.0, compiler=self.pool)
         self.calls = 0
         self._lock = threading.Lock()
 

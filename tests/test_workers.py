@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from pdfcheck import GENERATED_AT, load_fixture, pdf_text
 from texreport.compiler import CompileLimits
 from texreport.errors import CompileError, CompileTimeout
 from texreport.pipeline import RenderOptions, prepare, render
 from texreport.transports import Job
 from texreport.workers import Worker, WorkerPool
-
-from pdfcheck import GENERATED_AT, load_fixture, pdf_text
 
 # A tiny preamble keeps the sandbox tests fast; the real one is used where output matters.
 ARTICLE = {"preamble.tex": "\\documentclass{article}\n"}
@@ -151,7 +150,10 @@ def test_worker_environment_is_the_sandbox(monkeypatch):
     worker = Worker(ARTICLE)
     try:
         assert seen["env"] == compiler.sandbox_environment()
-        assert seen["process_group"] == 0 and seen["preexec_fn"] is not None
+        # no preexec_fn (unsafe with threads): the rlimits come from the exec'd limiter
+        assert seen["process_group"] == 0 and seen.get("preexec_fn") is None
+        assert seen["command"] == compiler.limited_command(seen["command"][seen["command"].index("--") + 1:],
+                                                           CompileLimits())
         assert "-no-shell-escape" in seen["command"]
     finally:
         worker.discard()

@@ -26,8 +26,8 @@ format read the same preamble, and the tests compare word positions and fonts.
 The format lives in ``cache_dir()/formats`` (:func:`texreport.paths.cache_dir`),
 named by a hash of what went into it (``preload.tex``, ``charclasses.tex``,
 ``texreport.sty``, the xelatex binary). A sidecar records the format's size and
-CRC-32 (checked once per process before first use) and every file of the TeX installation the build read (``-recorder``) with its size
-and mtime; a truncated format, or a changed file (TeX Live updated), means a
+CRC-32 (checked once per process before first use) and every file of the TeX
+installation the build read (``-recorder``) with its size and mtime; a truncated format, or a changed file (TeX Live updated), means a
 rebuild. The build runs in the same sandbox as a compile. If it fails, or the
 cache cannot be written, renders run without a format: slower, same PDF. A run
 from a format that fails before it reaches the job's own file is blamed on the
@@ -40,21 +40,29 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import zlib
 import subprocess
 import threading
 import time
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from .compiler import CompileLimits, check_log, finish_xelatex, start_sandboxed, xelatex_command, xelatex_executable
+from . import telemetry
+from .compiler import (
+    CompileLimits,
+    check_log,
+    finish_xelatex,
+    start_sandboxed,
+    xelatex_command,
+    xelatex_executable,
+)
 from .errors import CompileError, RenderError
 from .fonts import char_class_setup_text, font_setup_text
 from .jobdirs import job_folder
 from .paths import cache_dir, latex_dir, write_atomic
 
-__all__ = ["fixed_files", "ensure_format", "format_path", "preamble_input", "format_enabled", "format_refused", "forget_format",
-           "PRELOAD_NAME", "CLASSES_NAME", "FONTS_NAME", "PREAMBLE_NAME", "STYLE_FILE"]
+__all__ = ["fixed_files", "ensure_format", "format_path", "preamble_input", "format_enabled", "format_refused",
+           "forget_format", "PRELOAD_NAME", "CLASSES_NAME", "FONTS_NAME", "PREAMBLE_NAME", "STYLE_FILE"]
 
 PRELOAD_NAME = "preload.tex"     # class + texreport.sty + charclasses.tex: what the format holds
 CLASSES_NAME = "charclasses.tex"  # xeCJK character classes (no fonts), input by preload.tex
@@ -97,12 +105,11 @@ def format_refused(error: RenderError) -> bool:
 
     Only loading the format happens before that, so the format is to blame, however
     it is damaged and whatever xelatex said (its wording, like the format's bytes,
-    differs between machines). The caller :func:`forget_format` s it and compiles
-    again without one. A format damaged on disk is normally caught earlier, by the
-    digest :func:`ensure_format` checks once per process.
+    differs between machines); a run killed from outside proves nothing. The caller
+    :func:`forget_format` s it and compiles again without one. A format damaged on disk
+    is normally caught earlier, by the digest :func:`ensure_format` checks once per process.
     """
-    # A run killed from outside (SIGKILL, an rlimit's signal) says nothing about the format.
-    return isinstance(error, CompileError) and not error.reached_driver and "killed by signal" not in error.tex_error
+    return isinstance(error, CompileError) and not error.reached_driver and not error.killed
 
 
 def forget_format(fmt: Path) -> None:
@@ -223,6 +230,7 @@ def _build(fixed: Mapping[str, str], folder: Path, fmt: Path, sidecar: Path, lim
         write_atomic(fmt, data, mode=0o644)
         record = {"size": len(data), "crc32": zlib.crc32(data), "inputs": inputs}
         write_atomic(sidecar, json.dumps(record).encode("utf-8"), mode=0o644)
+    telemetry.count(telemetry.FORMAT_BUILDS)
     _remove_stale(folder, keep=fmt)
 
 

@@ -18,6 +18,9 @@ __all__ = ["main"]
 
 
 def main() -> None:
+    from .signals import EXIT_TERMINATED, Terminated, exit_on_sigterm
+
+    exit_on_sigterm()  # from here on SIGTERM cleans up like Ctrl-C (the head start's worker included)
     arguments = sys.argv[1:]
     head_start: WorkerPool | None = None
     try:
@@ -25,6 +28,9 @@ def main() -> None:
             if arguments[:1] == ["render"] and not {"-h", "--help"} & set(arguments):
                 head_start = _head_start()
             from .cli import main as cli_main
+        except Terminated:
+            sys.stderr.write("texreport: terminated\n")
+            sys.exit(EXIT_TERMINATED)
         except KeyboardInterrupt:  # Ctrl-C before the CLI runs: as the CLI would answer it
             sys.stderr.write("texreport: interrupted\n")
             sys.exit(130)

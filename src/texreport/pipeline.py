@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from .fonts import default_chain
 from .formats import PREAMBLE_NAME, fixed_files
 from .jobdirs import write_files
 from .models import Report, iter_text_fields, load_document
-from .paths import write_atomic
+from .paths import user_file_mode, write_atomic
 from .templating import render_template
 from .transports import ColdCompiler, Compiler, compile_job
 from .view import ReportView, build_view
@@ -62,8 +62,8 @@ class RenderOptions:
 
     lang: str | None = None                 # overrides the report's language ("zh" or "en")
     generated_at: datetime | None = None    # default: now (UTC); fixes the footer and CreationDate
-    limits: CompileLimits = CompileLimits()
-    compiler: Compiler = ColdCompiler()     # or a WorkerPool the caller owns (same PDF text)
+    limits: CompileLimits = CompileLimits()  # noqa: RUF009 — frozen: one shared default is safe
+    compiler: Compiler = ColdCompiler()      # noqa: RUF009 — stateless; or a WorkerPool the caller owns
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _as_report(document: Report | Mapping[str, Any]) -> Report:
 
 
 def _pdf_date(moment: datetime) -> LatexMarkup:
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return LatexMarkup(utc.strftime("D:%Y%m%d%H%M%SZ"))  # digits only: safe inside a \special
 
 
@@ -110,7 +110,7 @@ def prepare(
     """
     report = _as_report(document)
     check_characters(report)
-    generated_at = options.generated_at or datetime.now(timezone.utc)
+    generated_at = options.generated_at or datetime.now(UTC)
     view = build_view(report, lang=options.lang, generated_at=generated_at)
     charts = build_charts(view, prefix=name_prefix)
     code_files = CodeFiles(prefix=name_prefix)
@@ -152,7 +152,10 @@ def render_to_file(
     options: RenderOptions = RenderOptions(),
     keep_dir: Path | None = None,
 ) -> Path:
-    """Render and write ``output`` atomically: a temporary name in the same folder, then rename."""
+    """Render and write ``output`` atomically: a temporary name in the same folder, then rename.
+
+    The file gets the permissions the umask gives a new file (like ``open()``).
+    """
     data = render(document, options=options, keep_dir=keep_dir)
-    write_atomic(Path(output), data)
+    write_atomic(Path(output), data, mode=user_file_mode())
     return Path(output)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from .compiler import CompileLimits, compile_tex, compile_xdv, kill_group, xdv_to_pdf
+from .compiler import CompileLimits, compile_tex, compile_xdv, disk_full_as_error, kill_group, xdv_to_pdf
 from .drivers import (
     BODY_NAME,
     COLD_TEX_NAME,
@@ -95,7 +95,7 @@ class ColdCompiler:
 
     def compile(self, job: PreparedJob, *, limits: CompileLimits, keep_dir: Path | None = None) -> bytes:
         fmt = ensure_format(job.fixed, limits=limits)
-        with job_folder("job") as folder_name:
+        with disk_full_as_error(), job_folder("job") as folder_name:
             folder = Path(folder_name)
             write_files(folder, {**job.fixed, **job.document, COLD_TEX_NAME: cold_driver(fmt)})
             try:
@@ -139,7 +139,7 @@ class GroupCompiler:
             return []
         run_limits = replace(limits, timeout=limits.timeout * len(jobs))
         fmt = ensure_format(jobs[0].fixed, limits=run_limits)
-        with job_folder("batch") as folder_name:
+        with disk_full_as_error(), job_folder("batch") as folder_name:
             folder = Path(folder_name)
             files = {**jobs[0].fixed, GROUP_TEX_NAME: group_driver(fmt, len(jobs))}
             for number, job in enumerate(jobs, start=1):

@@ -43,6 +43,7 @@ from importlib import resources as _resources
 from typing import Literal
 
 from texreport.labels import labels_for
+from texreport.limits import MAX_KEYWORDS_CHARS
 from texreport.models import CategoryScore, PlanEntry, QuestionDetail, Report, normalize_language
 
 __all__ = [
@@ -554,6 +555,22 @@ def _version() -> str:
             return "unknown"
 
 
+def _keywords(names: list[str]) -> str:
+    """The category names as PDF keywords, whole names only, at most MAX_KEYWORDS_CHARS characters.
+
+    Metadata goes on one source line (TeX reads lines of at most ~200,000 bytes, and a
+    character is up to 8 hex digits there); the names themselves are all printed anyway.
+    """
+    kept: list[str] = []
+    length = 0
+    for name in names:
+        length += len(name) + (2 if kept else 0)
+        if length > MAX_KEYWORDS_CHARS:
+            break
+        kept.append(name)
+    return ", ".join(kept)
+
+
 def _metadata(report: Report, labels: dict[str, str], categories: list[CategoryView]) -> Metadata:
     candidate = report.candidate
     position = candidate.target_position if candidate is not None else None
@@ -563,7 +580,7 @@ def _metadata(report: Report, labels: dict[str, str], categories: list[CategoryV
         # Never a made-up person: without a candidate name the author is the program.
         author=candidate.name if candidate is not None and candidate.name else "texreport",
         subject=subject,
-        keywords=", ".join(category.name for category in categories),
+        keywords=_keywords([category.name for category in categories]),
         creator=f"texreport {_version()}",
     )
 

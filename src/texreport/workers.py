@@ -43,13 +43,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from .compiler import (
-    CompileLimits,
-    check_result,
-    finish_xelatex,
-    kill_group,
-    start_xelatex,
-)
+from . import telemetry
+from .compiler import CompileLimits, check_result, disk_full_as_error, finish_xelatex, kill_group, start_xelatex
 from .drivers import JOB_NAME, WORKER_TEX_NAME, worker_driver
 from .errors import CompileError, TexreportError
 from .formats import ensure_format
@@ -183,6 +178,7 @@ class WorkerPool:
             return
         wanted = _fingerprint(fixed, self.limits)
         stale = [w for w in self._idle if w.fingerprint != wanted or not w.alive]
+        telemetry.count(telemetry.WORKER_RESTARTS, sum(1 for w in stale if not w.alive))
         for worker in stale:
             self._idle.remove(worker)
             worker.discard()
@@ -213,6 +209,10 @@ class WorkerPool:
         spare starts when the job is over.
         """
         limits = limits or self.limits
+        with disk_full_as_error():
+            return self._compile(job, limits, keep_dir)
+
+    def _compile(self, job: PreparedJob, limits: CompileLimits, keep_dir: Path | None) -> bytes:
         fmt = ensure_format(job.fixed, limits=limits)  # never built while holding the lock
         worker = self._take(job.fixed, limits, fmt)
         try:
