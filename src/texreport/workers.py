@@ -36,6 +36,7 @@ What a caller must know:
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import threading
@@ -67,9 +68,9 @@ class Worker:
     """One xelatex process waiting for its body; use :meth:`run` once, then it is spent."""
 
     def __init__(self, fixed: Mapping[str, str], *, limits: CompileLimits = CompileLimits(),
-                 fmt: Path | None = None) -> None:
+                 fmt: Path | None = None, nice: int = 0) -> None:
         """Start xelatex on ``fixed``: from the precompiled format ``fmt`` (see texreport.formats)
-        if given, else loading the whole preamble."""
+        if given, else loading the whole preamble; ``nice`` > 0 lowers its CPU priority."""
         self.fingerprint = _fingerprint(fixed, limits)
         self.fmt = fmt
         self.started = time.monotonic()
@@ -79,6 +80,8 @@ class Worker:
             write_files(self.folder, {**fixed, WORKER_TEX_NAME: worker_driver(fmt)})
             self.process = start_xelatex(self.folder, WORKER_TEX_NAME, limits=limits, stdin=subprocess.PIPE,
                                          fmt=fmt)
+            if nice:
+                self.set_priority(nice)  # from the parent, after the start: no pre-exec code in a threaded process
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise
@@ -118,6 +121,17 @@ class Worker:
                 shutil.copytree(self.folder, keep_dir, dirs_exist_ok=True)
             self.discard()
 
+    def set_priority(self, nice: int) -> None:
+        """Set the niceness of the worker's process group (xelatex, and xdvipdfmx once started).
+
+        Lowering it again needs the privilege to (root, or CAP_SYS_NICE); without it
+        the worker keeps its priority.
+        """
+        try:
+            os.setpriority(os.PRIO_PGRP, self.process.pid, nice)
+        except (PermissionError, ProcessLookupError):
+            pass
+
     def discard(self) -> None:
         """Kill the process group and remove the folder (safe to call twice, from any thread)."""
         if self.process.stdin is not None:
@@ -140,11 +154,13 @@ class WorkerPool:
     edited ``texreport.sty`` takes effect on the next job.
     """
 
-    def __init__(self, *, spares: int = 1, limits: CompileLimits = CompileLimits()) -> None:
+    def __init__(self, *, spares: int = 1, limits: CompileLimits = CompileLimits(), nice: int = 0) -> None:
+        """``nice`` > 0 runs every worker at a lower CPU priority (background work, render-ahead)."""
         if spares < 0:
             raise ValueError("spares must be 0 or more")
         self.spares = spares
         self.limits = limits
+        self.nice = nice
         self._lock = threading.Lock()
         self._idle: list[Worker] = []
         self._busy: set[Worker] = set()
@@ -183,7 +199,7 @@ class WorkerPool:
             self._idle.remove(worker)
             worker.discard()
         while len(self._idle) < self.spares:
-            self._idle.append(Worker(fixed, limits=self.limits, fmt=fmt))
+            self._idle.append(Worker(fixed, limits=self.limits, fmt=fmt, nice=self.nice))
 
     def _take(self, fixed: Mapping[str, str], limits: CompileLimits, fmt: Path | None) -> Worker:
         with self._lock:
@@ -195,7 +211,7 @@ class WorkerPool:
                 self._idle.remove(worker)
             else:
                 self.cold_starts += 1
-                worker = Worker(fixed, limits=limits, fmt=fmt)
+                worker = Worker(fixed, limits=limits, fmt=fmt, nice=self.nice)
             self._busy.add(worker)
             self.jobs += 1
             return worker
@@ -226,6 +242,20 @@ class WorkerPool:
                     pass  # no spare now: the next job starts its own worker and meets the problem
             if self._closed:  # closed while we ran: the pool already killed it
                 worker.discard()
+
+    def abort(self) -> None:
+        """Kill the workers running a job now (their compiles raise); the pool stays open."""
+        with self._lock:
+            busy = list(self._busy)
+        for worker in busy:
+            worker.discard()
+
+    def promote(self) -> None:
+        """Run the jobs in progress at normal priority (best effort: see :meth:`Worker.set_priority`)."""
+        with self._lock:
+            busy = list(self._busy)
+        for worker in busy:
+            worker.set_priority(0)
 
     def close(self) -> None:
         """Kill every worker, idle or busy, and remove their folders; later compiles fail."""

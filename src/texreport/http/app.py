@@ -45,6 +45,7 @@ from .exports import Exports, Renderer
 from .metrics import Metrics
 from .middleware import RequestContext
 from .readiness import Readiness
+from .render_ahead import RenderAhead
 from .render_queue import RenderQueue
 from .routes import export, probes, sessions
 from .settings import Settings
@@ -108,8 +109,26 @@ def _services(settings: Settings, renderer: Renderer | None, checker: Callable[[
     exporter = Exports(store=the_store, queue=queue, render=render, version=version, metrics=metrics,
                        compile_path="warm" if settings.warm_workers else "cold", lease_seconds=settings.lease_seconds,
                        give_up_after=settings.compile_timeout * 2 + settings.lease_seconds)
+    if settings.render_ahead or (settings.render_ahead is None and renderer is None):
+        exporter.ahead = _render_ahead(settings, the_store, queue, version, renderer)
     return Services(settings=settings, store=the_store, queue=queue, exports=exporter, readiness=readiness,
                     metrics=metrics, check=checker or _pipeline_checker, version=version)
+
+
+def _render_ahead(settings: Settings, store: Store, queue: RenderQueue, version: str,
+                  renderer: Renderer | None) -> RenderAhead:
+    """Render-ahead with a compiler of its own: one warm spare at lower CPU priority (or the test's fake)."""
+    from ..compiler import CompileLimits
+    from ..workers import WorkerPool
+
+    pool = None if renderer is not None else WorkerPool(
+        spares=1, nice=10, limits=CompileLimits(timeout=settings.compile_timeout))
+    render = renderer or pipeline_renderer(settings.compile_timeout, compiler=pool)
+    return RenderAhead(store=store, render=render, version=version,
+                       is_busy=lambda: queue.running + queue.waiting > 0,
+                       abort=pool.abort if pool is not None else None,
+                       promote=pool.promote if pool is not None else None,
+                       on_close=pool.close if pool is not None else None)
 
 
 def create_app(
@@ -165,6 +184,8 @@ def _lifespan(found: Services, *, pool: WorkerPool | None,
         finally:
             found.readiness.cancel()
             found.queue.close()
+            if found.exports.ahead is not None:
+                found.exports.ahead.close()
             if pool is not None:
                 pool.close()
             if owns_store:
