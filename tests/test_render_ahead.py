@@ -20,11 +20,11 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from texreport.http.app import Settings, create_app  # noqa: E402
-from texreport.http.render_ahead import RenderAhead  # noqa: E402
-from texreport.http.store import Store  # noqa: E402
+from texreport.http.app import Settings, create_app
+from texreport.http.render_ahead import RenderAhead
+from texreport.http.store import Store
 
 BASE = "/api/interview/sessions"
 GUARD = 120  # seconds: only a deadlock guard, never a timing assertion
