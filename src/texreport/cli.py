@@ -240,6 +240,9 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
               help="A compile lease not renewed this long is taken over by another instance.")
 @click.option("--warm/--no-warm", "warm_workers", default=True, show_default=True, envvar="TEXREPORT_WARM",
               help="Keep xelatex workers with the preamble loaded (~270 MB each).")
+@click.option("--render-ahead/--no-render-ahead", "render_ahead", default=True, show_default=True,
+              envvar="TEXREPORT_RENDER_AHEAD",
+              help="Compile a generated report's PDF in the background, before it is asked for.")
 def serve(host: str, port: int, header_timeout: float, **options: Any) -> None:
     """Run the HTTP export service (needs the [http] extra). Every option also reads TEXREPORT_* (README)."""
     try:
