@@ -55,8 +55,15 @@ from .transports import PreparedJob
 __all__ = ["Worker", "WorkerPool"]
 
 
-def _fingerprint(fixed: Mapping[str, str], limits: CompileLimits) -> str:
+def _fingerprint(fixed: Mapping[str, str], limits: CompileLimits, fmt: Path | None = None) -> str:
     digest = hashlib.sha256()
+    # The format file's identity too: a spare started from a format since dropped and rebuilt
+    # (same path, new file) must not be used.
+    try:
+        stat = fmt.stat() if fmt is not None else None
+    except OSError:
+        stat = None
+    digest.update(repr((fmt, stat and (stat.st_ino, stat.st_size, stat.st_mtime_ns))).encode())
     for name in sorted(fixed):
         digest.update(name.encode() + b"\0" + fixed[name].encode("utf-8") + b"\0")
     # rlimits are set when the process starts; the timeout applies per job, so it is not part of the key.
@@ -71,7 +78,7 @@ class Worker:
                  fmt: Path | None = None, nice: int = 0) -> None:
         """Start xelatex on ``fixed``: from the precompiled format ``fmt`` (see texreport.formats)
         if given, else loading the whole preamble; ``nice`` > 0 lowers its CPU priority."""
-        self.fingerprint = _fingerprint(fixed, limits)
+        self.fingerprint = _fingerprint(fixed, limits, fmt)
         self.fmt = fmt
         self.started = time.monotonic()
         # The pid in the name lets a later process remove what a killed one left (remove_orphans).
@@ -192,7 +199,7 @@ class WorkerPool:
         # Called with the lock held. Popen returns at once; xelatex loads on its own.
         if self._closed:
             return
-        wanted = _fingerprint(fixed, self.limits)
+        wanted = _fingerprint(fixed, self.limits, fmt)
         stale = [w for w in self._idle if w.fingerprint != wanted or not w.alive]
         telemetry.count(telemetry.WORKER_RESTARTS, sum(1 for w in stale if not w.alive))
         for worker in stale:
@@ -205,7 +212,7 @@ class WorkerPool:
         with self._lock:
             if self._closed:
                 raise CompileError("the worker pool is closed")
-            wanted = _fingerprint(fixed, limits)
+            wanted = _fingerprint(fixed, limits, fmt)
             worker = next((w for w in self._idle if w.fingerprint == wanted and w.alive), None)
             if worker is not None:
                 self._idle.remove(worker)
