@@ -27,8 +27,8 @@ The format lives in ``cache_dir()/formats`` (:func:`texreport.paths.cache_dir`),
 named by a hash of what went into it (``preload.tex``, ``charclasses.tex``,
 ``texreport.sty``, the xelatex binary). A sidecar records the format's size and
 CRC-32 (checked once per process before first use) and every file of the TeX
-installation the build read (``-recorder``) with its size and mtime; a truncated format, or a changed file (TeX Live updated), means a
-rebuild. The build runs in the same sandbox as a compile. If it fails, or the
+installation the build read (``-recorder``) with its size and mtime; a truncated
+format, or a changed file (TeX Live updated), means a rebuild. The build runs in the same sandbox as a compile. If it fails, or the
 cache cannot be written, renders run without a format: slower, same PDF. A run
 from a format that fails before it reaches the job's own file is blamed on the
 format, which the caller drops before compiling again without it
