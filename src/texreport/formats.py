@@ -28,11 +28,13 @@ named by a hash of what went into it (``preload.tex``, ``charclasses.tex``,
 ``texreport.sty``, the xelatex binary). A sidecar records the format's size and
 CRC-32 (checked once per process before first use) and every file of the TeX
 installation the build read (``-recorder``) with its size and mtime; a truncated
-format, or a changed file (TeX Live updated), means a rebuild. The build runs in the same sandbox as a compile. If it fails, or the
-cache cannot be written, renders run without a format: slower, same PDF. A run
-from a format that fails before it reaches the job's own file is blamed on the
-format, which the caller drops before compiling again without it
-(:func:`format_refused`, :func:`forget_format`). ``TEXREPORT_FORMAT=off`` turns formats off.
+format, or a changed file (TeX Live updated), means a rebuild. The build runs in the
+same sandbox as a compile. If it fails, or the cache cannot be written, renders run
+without a format: slower, same PDF. A run from a format that fails before it reaches
+the job's own file is blamed on the format (:func:`format_refused`), which the one
+retry policy (:func:`texreport.transports.compile_job`) drops (:func:`forget_format`)
+before compiling again, from a rebuilt format or without one. ``TEXREPORT_FORMAT=off``
+turns formats off.
 """
 
 from __future__ import annotations
