@@ -28,6 +28,7 @@ Where things live: routes in :mod:`~texreport.http.routes`, the export path
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
@@ -184,10 +185,10 @@ def _lifespan(found: Services, *, pool: WorkerPool | None,
         finally:
             found.readiness.cancel()
             found.queue.close()
-            if found.exports.ahead is not None:
-                found.exports.ahead.close()
             if pool is not None:
                 pool.close()
+            if found.exports.ahead is not None:
+                await asyncio.to_thread(found.exports.ahead.close)  # joins its thread
             if owns_store:
                 found.store.close()
 

@@ -159,7 +159,11 @@ class RenderAhead:
             return self._lock.wait_for(lambda: not self._pending and self._running is None, timeout)
 
     def close(self) -> None:
-        """Drop queued jobs, kill the compile in progress, and wait for the thread to end."""
+        """Drop queued jobs, kill the compile in progress, release the compiler, end the thread.
+
+        The compiler is released before the thread is joined: a job still laying out its
+        report then fails at once instead of compiling it, so shutdown never waits for one.
+        """
         with self._lock:
             self._closed = True
             for key in list(self._pending):
@@ -171,10 +175,10 @@ class RenderAhead:
                     self.abort()
             thread = self._thread
             self._lock.notify_all()
-        if thread is not None:
-            thread.join()
         if self.on_close is not None:
             self.on_close()
+        if thread is not None:
+            thread.join()
 
     # ------------------------------------------------------------------ the background thread
 
