@@ -35,8 +35,9 @@ from .jobdirs import write_files
 from .models import Report, iter_text_fields, load_document
 from .paths import user_file_mode, write_atomic
 from .templating import render_template
-from .transports import ColdCompiler, Compiler, compile_job
-from .view import ReportView, build_view
+from .transports import ColdCompiler, Compiler
+from .transports import compile_job as compile_with_retry
+from .view import build_view
 
 __all__ = [
     "BODY_NAME",
@@ -44,7 +45,9 @@ __all__ = [
     "TEX_NAME",
     "JobSource",
     "RenderOptions",
+    "assemble_job",
     "check_characters",
+    "compile_job",
     "fixed_files",
     "prepare",
     "render",
@@ -77,7 +80,7 @@ class JobSource:
 
     fixed: dict[str, str]
     document: dict[str, str]
-    view: ReportView
+    view: Any               # ReportView, or the progress report's ProgressView
 
     @property
     def files(self) -> dict[str, str]:
@@ -117,11 +120,16 @@ def prepare(
     context = {f.name: getattr(view, f.name) for f in fields(view)}
     context.update(charts=charts, creation_date=_pdf_date(generated_at))
     body = render_template(TEMPLATE, code_files=code_files, **context)
+    return assemble_job(body, code_files, charts.files, view)
+
+
+def assemble_job(body: str, code_files: CodeFiles, chart_files: Mapping[str, str], view: Any) -> JobSource:
+    """A job from a rendered body, its code files and chart CSVs (any document type: report, progress)."""
     document_files = dict(code_files.items())
-    # Everything this report typesets is in body.tex or a code file (the CSVs hold numbers).
+    # Everything this document typesets is in body.tex or a code file (the CSVs hold numbers).
     fallback = default_chain().needs_fallback(body + "".join(document_files.values()))
     document_files[BODY_NAME] = f"\\xeCJKsetup{{AutoFallBack={'true' if fallback else 'false'}}}\n" + body
-    document_files.update(charts.files)
+    document_files.update(chart_files)
     return JobSource(fixed=fixed_files(), document=document_files, view=view)
 
 
@@ -141,8 +149,12 @@ def render(
     ``options.compiler`` compiles (a fresh xelatex by default); the PDF text is
     the same whichever it is.
     """
-    job = prepare(document, options=options)
-    return compile_job(options.compiler, job, limits=options.limits, keep_dir=keep_dir)
+    return compile_job(prepare(document, options=options), options=options, keep_dir=keep_dir)
+
+
+def compile_job(job: JobSource, *, options: RenderOptions = RenderOptions(), keep_dir: Path | None = None) -> bytes:
+    """Compile a prepared job (any document type) in ``options.compiler``, under the one retry policy."""
+    return compile_with_retry(options.compiler, job, limits=options.limits, keep_dir=keep_dir)
 
 
 def render_to_file(
