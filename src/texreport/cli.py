@@ -20,6 +20,7 @@ from .signals import EXIT_TERMINATED, Terminated, exit_on_sigterm
 
 if TYPE_CHECKING:
     from .models import Report
+    from .workers import WorkerPool
 
 __all__ = ["cli", "main"]
 
@@ -63,16 +64,18 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
     """Render a report to PDF."""
     from .compiler import CompileLimits
     from .formats import fixed_files
-    from .workers import WorkerPool, take_prestarted
+    from .workers import WorkerPool
 
     limits = CompileLimits(timeout=timeout)
     try:
         # xelatex loads the preamble and fonts while Python imports, reads, checks and
-        # lays out the report (it starts before pydantic and Jinja2 are imported, or even
-        # before click: texreport.launch); a one-shot process needs no replacement worker.
-        prestarted = take_prestarted(limits)  # its spare is already loading
-        with prestarted or WorkerPool(spares=1, limits=limits) as pool:
-            if prestarted is None:
+        # lays out the report (texreport.launch starts it before pydantic, Jinja2 or even
+        # click are imported); a one-shot process needs no replacement worker.
+        head_start: WorkerPool | None = (click.get_current_context().obj or {}).get("head_start")
+        fits = head_start is not None and head_start.limits.rlimits == limits.rlimits
+        own = head_start if head_start is not None and fits else WorkerPool(spares=1, limits=limits)
+        with own as pool:
+            if own is not head_start:
                 pool.warm_up(fixed_files())
             pool.spares = 0
             from .naming import export_filename, is_safe_session_id
@@ -83,7 +86,7 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
                 if not is_safe_session_id(report.session_id):
                     raise InputError("cannot be used in a file name; give the output with -o", field="sessionId")
                 output = Path(export_filename(report.session_id))
-            options = RenderOptions(lang=lang, limits=limits, warm=True, pool=pool)
+            options = RenderOptions(lang=lang, limits=limits, compiler=pool)
             render_to_file(report, output, options=options, keep_dir=keep)
     except TexreportError as error:
         _fail(error)
@@ -112,11 +115,46 @@ def validate(source: str) -> None:
 
 
 @cli.command()
-def sample() -> None:
+@click.option("--progress", is_flag=True,
+              help="Five sessions of one candidate instead (a JSON list, or files with -o).")
+@click.option("-o", "--output", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --progress: write one report file per session into this folder.")
+def sample(progress: bool, folder: Path | None) -> None:
     """Print a realistic sample report (Chinese, 10 questions)."""
+    if folder is not None and not progress:
+        raise click.UsageError("-o/--output goes with --progress")
+    if progress:
+        from .progress_sample import write_progress_sample
+
+        click.echo(write_progress_sample(folder), nl=False)
+        return
     from .sample import sample_json
 
     click.echo(sample_json(), nl=False)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="REPORTS...")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PDF to write (default: ./面试进步报告_{candidate.id, else first sessionId}.pdf).")
+@lang_option
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Copy the job folder (LaTeX source, CSV, log) here, for debugging.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Seconds before xelatex is stopped.")
+def progress(inputs: tuple[str, ...], output: Path | None, lang: str | None, keep: Path | None,
+             timeout: float) -> None:
+    """Compare two or more sessions of one candidate (report files or folders) in one PDF."""
+    from .compiler import CompileLimits
+    from .pipeline import RenderOptions
+    from .progress_pipeline import read_sessions, render_progress_to_file
+
+    try:
+        options = RenderOptions(lang=lang, limits=CompileLimits(timeout=timeout))
+        output = render_progress_to_file(read_sessions(inputs), output, options=options, keep_dir=keep)
+    except TexreportError as error:
+        _fail(error)
+    click.echo(str(output))
 
 
 @cli.command()
@@ -237,6 +275,9 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
               help="A compile lease not renewed this long is taken over by another instance.")
 @click.option("--warm/--no-warm", "warm_workers", default=True, show_default=True, envvar="TEXREPORT_WARM",
               help="Keep xelatex workers with the preamble loaded (~270 MB each).")
+@click.option("--render-ahead/--no-render-ahead", "render_ahead", default=True, show_default=True,
+              envvar="TEXREPORT_RENDER_AHEAD",
+              help="Compile a generated report's PDF in the background, before it is asked for.")
 def serve(host: str, port: int, header_timeout: float, **options: Any) -> None:
     """Run the HTTP export service (needs the [http] extra). Every option also reads TEXREPORT_* (README)."""
     try:
@@ -296,11 +337,15 @@ def _database_error(error: Exception) -> str:
     return f"{type(cause).__name__}: {first[:200]}"
 
 
-def main() -> None:
-    """Entry point: click without standalone mode, so that Ctrl-C exits 130, not "Aborted!" and 1."""
+def main(*, head_start: WorkerPool | None = None) -> None:
+    """Entry point: click without standalone mode, so that Ctrl-C exits 130, not "Aborted!" and 1.
+
+    ``head_start`` is a pool the console script started before importing the CLI
+    (texreport.launch); ``render`` compiles in it when its limits fit, and closes it.
+    """
     exit_on_sigterm()
     try:
-        code = cli.main(prog_name="texreport", standalone_mode=False)
+        code = cli.main(prog_name="texreport", standalone_mode=False, obj={"head_start": head_start})
     except Terminated:  # SIGTERM: everything was cleaned up on the way out, as for Ctrl-C
         click.echo("texreport: terminated", err=True)
         sys.exit(EXIT_TERMINATED)

@@ -12,9 +12,10 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["job_folder", "make_job_folder", "remove_orphans"]
+__all__ = ["job_folder", "make_job_folder", "remove_orphans", "write_files"]
 
 _NAME = re.compile(r"texreport-(job|worker|batch|format)-(\d+)-")
 
@@ -59,3 +60,10 @@ def _running(pid: int) -> bool:
     except PermissionError:  # another user's process: alive
         return True
     return True
+
+
+def write_files(folder: Path, files: Mapping[str, str]) -> None:
+    """Write a job's files (name → content; names are the program's own, never user text) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_text(content, encoding="utf-8")
