@@ -29,13 +29,14 @@ from typing import TYPE_CHECKING, Any, Mapping
 from .charts import build_charts
 from .compiler import CompileLimits, compile_tex
 from .escape import CodeFiles, LatexMarkup
-from .fonts import default_chain
+from .fonts import font_chain
 from .errors import CompileError
 from .formats import PREAMBLE_NAME, ensure_format, fixed_files, forget_format, format_refused, preamble_input
-from .jobdirs import job_folder
+from .jobdirs import job_folder, write_files
 from .models import Report, iter_text_fields, load_document
 from .paths import write_atomic
 from .templating import render_template
+from .theme import Theme, resolve_theme
 from .view import ReportView, build_view
 
 if TYPE_CHECKING:  # workers import this module; the pool type is only an annotation here
@@ -60,6 +61,7 @@ class RenderOptions:
     limits: CompileLimits = CompileLimits()
     warm: bool = False                      # compile in warm xelatex workers (same PDF text)
     pool: WorkerPool | None = None          # the workers for warm=True; None: workers.shared_pool()
+    theme: Theme | str | None = None        # a Theme, a shipped theme's name or a theme file; None: default
 
 
 @dataclass(frozen=True)
@@ -71,12 +73,12 @@ class JobSource:
     (``body.tex``, chart CSVs, code files). ``files`` is the complete cold job folder.
     """
 
-    fixed: dict[str, str]
+    fixed: dict[str, str | bytes]
     document: dict[str, str]
     view: ReportView
 
     @property
-    def files(self) -> dict[str, str]:
+    def files(self) -> dict[str, str | bytes]:
         return {TEX_NAME: COLD_DRIVER, **self.fixed, **self.document}
 
 
@@ -89,10 +91,12 @@ def _pdf_date(moment: datetime) -> LatexMarkup:
     return LatexMarkup(utc.strftime("D:%Y%m%d%H%M%SZ"))  # digits only: safe inside a \special
 
 
-def check_characters(report: Report) -> None:
-    """Every character of every text field must be drawable; the error names char and field."""
-    chain = default_chain()
-    for field_path, text in iter_text_fields(report):
+def check_characters(report: Report, theme: Theme | None = None) -> None:
+    """Every character of every text field (and of the theme's text) must be drawable in the
+    theme's fonts; the error names char and field."""
+    chosen = resolve_theme(theme)
+    chain = font_chain(chosen.font_set)
+    for field_path, text in (*chosen.text_fields(), *iter_text_fields(report)):
         chain.check_text(text, field=field_path)
 
 
@@ -105,7 +109,8 @@ def prepare(
     several reports can share one job folder (``texreport batch``).
     """
     report = _as_report(document)
-    check_characters(report)
+    theme = resolve_theme(options.theme)
+    check_characters(report, theme)
     generated_at = options.generated_at or datetime.now(timezone.utc)
     view = build_view(report, lang=options.lang, generated_at=generated_at)
     charts = build_charts(view, prefix=name_prefix)
@@ -115,17 +120,16 @@ def prepare(
     body = render_template(TEMPLATE, code_files=code_files, **context)
     document_files = dict(code_files.items())
     # Everything this report typesets is in body.tex or a code file (the CSVs hold numbers).
-    fallback = default_chain().needs_fallback(body + "".join(document_files.values()))
+    fallback = font_chain(theme.font_set).needs_fallback(body + "".join(document_files.values()) + theme.latex())
     document_files[BODY_NAME] = f"\\xeCJKsetup{{AutoFallBack={'true' if fallback else 'false'}}}\n" + body
     document_files.update(charts.files)
-    return JobSource(fixed=fixed_files(), document=document_files, view=view)
+    return JobSource(fixed=fixed_files(theme), document=document_files, view=view)
 
 
 def write_source(job: JobSource, folder: Path) -> None:
     """Write a job's files into ``folder`` (names are the program's own, never user text)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, content in job.files.items():
-        (folder / name).write_text(content, encoding="utf-8")
+    write_files(folder, job.files)
 
 
 def render(

@@ -42,6 +42,7 @@ from datetime import date, datetime, timezone
 from importlib import resources as _resources
 from typing import Literal
 
+from texreport.bands import BANDS, FAIR_THRESHOLD, GOOD_THRESHOLD, Band, band_for
 from texreport.labels import labels_for
 from texreport.models import CategoryScore, PlanEntry, QuestionDetail, Report, normalize_language
 
@@ -49,6 +50,7 @@ __all__ = [
     "chart_label",
     "CHART_LABEL_CHARS",
     "Band",
+    "BANDS",
     "Pair",
     "CategoryView",
     "QuestionView",
@@ -62,6 +64,8 @@ __all__ = [
     "MAX_WEAKEST",
     "MAX_PLAN_ACTIONS",
     "MAX_PLAN_RESOURCES",
+    "LONG_TABLE_CATEGORIES",
+    "LONG_TABLE_NAME_CHARS",
     "band_for",
     "build_view",
     "catalogue_entry_for",
@@ -70,7 +74,6 @@ __all__ = [
 ]
 
 
-Band = Literal["good", "fair", "poor"]  # green >= 80, yellow >= 60, red < 60 (the platform's rule)
 
 
 @dataclass(frozen=True)
@@ -150,28 +153,24 @@ class ReportView:
     plan: list[PlanItem]
     plan_is_derived: bool           # True when texreport derived the plan (report had none)
     metadata: Metadata
+    band_labels: dict[Band, str]    # every band's name in `lang` (badges)
+    cover_facts: list[Pair]         # the cover's rows: candidate, interview, question counts
+    category_table_breaks: bool     # the category table may not fit a page: typeset it as a longtable
     extra: dict[str, object] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- implementation
 
-GOOD_THRESHOLD = 80  # green from here (the platform's rule)
-FAIR_THRESHOLD = 60  # yellow from here, red below
 MAX_WEAKEST = 3
 MAX_PLAN_ACTIONS = 5
 MAX_PLAN_RESOURCES = 4
+# Past these the category table may not fit one page; below them a plain table is used
+# (longtable misplaces rows against its rules, so only when needed).
+LONG_TABLE_CATEGORIES = 25
+LONG_TABLE_NAME_CHARS = 150
 _QUESTION_ACTIONS_PER_AREA = 2  # leaves room for the catalogue's generic actions
 
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def band_for(score: int) -> Band:
-    """``"good"`` from 80, ``"fair"`` from 60, ``"poor"`` below: the platform's green/yellow/red."""
-    if score >= GOOD_THRESHOLD:
-        return "good"
-    if score >= FAIR_THRESHOLD:
-        return "fair"
-    return "poor"
 
 
 def format_datetime(value: datetime | date, lang: str) -> str:
@@ -332,18 +331,22 @@ def build_view(report: Report, *, lang: str | None = None, generated_at: datetim
         plan = _derived_plan(report, language, labels, categories, weakest, questions)
         plan_is_derived = True
 
+    candidate = _candidate_pairs(report, labels)
+    interview = _interview_pairs(report, labels, language)
+    total_questions = report.total_questions if report.total_questions is not None else len(questions)
+    answered_count = sum(1 for question in questions if question.answer is not None)
     return ReportView(
         lang=language,
         labels=labels,
         title=labels["title"],
         session_id=report.session_id,
         generated_at=format_datetime(when_generated, language),
-        candidate=_candidate_pairs(report, labels),
-        interview=_interview_pairs(report, labels, language),
+        candidate=candidate,
+        interview=interview,
         overall_score=report.overall_score,
         overall_band=band_for(report.overall_score),
-        total_questions=report.total_questions if report.total_questions is not None else len(questions),
-        answered_count=sum(1 for question in questions if question.answer is not None),
+        total_questions=total_questions,
+        answered_count=answered_count,
         overall_feedback=report.overall_feedback,
         strengths=_non_blank(report.strengths),
         improvements=_non_blank(report.improvements),
@@ -353,8 +356,17 @@ def build_view(report: Report, *, lang: str | None = None, generated_at: datetim
         plan=plan,
         plan_is_derived=plan_is_derived,
         metadata=_metadata(report, labels, categories),
+        band_labels={band: labels[f"band_{band}"] for band in BANDS},
+        cover_facts=[*candidate, *interview, Pair(labels["total_questions"], str(total_questions)),
+                     Pair(labels["answered"], str(answered_count))],
+        category_table_breaks=_table_breaks(categories),
         extra={"categories_derived": categories_derived},
     )
+
+
+def _table_breaks(categories: list[CategoryView]) -> bool:
+    longest = max((len(category.name) for category in categories), default=0)
+    return len(categories) > LONG_TABLE_CATEGORIES or longest > LONG_TABLE_NAME_CHARS
 
 
 def _non_blank(texts: Iterable[str | None]) -> list[str]:

@@ -41,7 +41,7 @@ from pathlib import Path
 from .compiler import CompileLimits, check_result, finish_xelatex, kill_group, start_xelatex
 from .errors import CompileError
 from .formats import ensure_format, forget_format, format_refused, preamble_input
-from .jobdirs import make_job_folder, remove_orphans
+from .jobdirs import make_job_folder, remove_orphans, write_files
 
 __all__ = ["Worker", "WorkerPool", "shared_pool", "configure_shared_pool", "prestart_pool", "take_prestarted",
            "WORKER_DRIVER", "JOB_NAME"]
@@ -59,10 +59,11 @@ WORKER_DRIVER = (
 )
 
 
-def _fingerprint(fixed: Mapping[str, str], limits: CompileLimits) -> str:
+def _fingerprint(fixed: Mapping[str, str | bytes], limits: CompileLimits) -> str:
     digest = hashlib.sha256()
     for name in sorted(fixed):
-        digest.update(name.encode() + b"\0" + fixed[name].encode("utf-8") + b"\0")
+        content = fixed[name]
+        digest.update(name.encode() + b"\0" + (content if isinstance(content, bytes) else content.encode("utf-8")) + b"\0")
     # rlimits are set when the process starts; the timeout applies per job, so it is not part of the key.
     digest.update(repr(limits.rlimits).encode())
     return digest.hexdigest()
@@ -71,7 +72,7 @@ def _fingerprint(fixed: Mapping[str, str], limits: CompileLimits) -> str:
 class Worker:
     """One xelatex process waiting for its body; use :meth:`run` once, then it is spent."""
 
-    def __init__(self, fixed: Mapping[str, str], *, limits: CompileLimits = CompileLimits(),
+    def __init__(self, fixed: Mapping[str, str | bytes], *, limits: CompileLimits = CompileLimits(),
                  fmt: Path | None = None) -> None:
         """Start xelatex on ``fixed``: from the precompiled format ``fmt`` (see texreport.formats)
         if given, else loading the whole preamble."""
@@ -81,8 +82,7 @@ class Worker:
         # The pid in the name lets a later process remove what a killed one left (remove_orphans).
         self.folder = make_job_folder("worker")
         try:
-            for name, content in fixed.items():
-                (self.folder / name).write_text(content, encoding="utf-8")
+            write_files(self.folder, fixed)
             (self.folder / TEX_NAME).write_text(f"{preamble_input(fmt)}\n{WORKER_DRIVER}", encoding="utf-8")
             self.process = start_xelatex(self.folder, TEX_NAME, limits=limits, stdin=subprocess.PIPE, fmt=fmt)
         except BaseException:
@@ -166,7 +166,7 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def warm_up(self, fixed: Mapping[str, str]) -> None:
+    def warm_up(self, fixed: Mapping[str, str | bytes]) -> None:
         """Start spares for ``fixed`` now (they load in the background); returns at once.
 
         (Once per installation it first builds the precompiled format, ~1 s.)
@@ -175,7 +175,7 @@ class WorkerPool:
         with self._lock:
             self._replenish(fixed, fmt)
 
-    def _replenish(self, fixed: Mapping[str, str], fmt: Path | None) -> None:
+    def _replenish(self, fixed: Mapping[str, str | bytes], fmt: Path | None) -> None:
         # Called with the lock held. Popen returns at once; xelatex loads on its own.
         if self._closed:
             return
@@ -187,7 +187,7 @@ class WorkerPool:
         while len(self._idle) < self.spares:
             self._idle.append(Worker(fixed, limits=self.limits, fmt=fmt))
 
-    def _take(self, fixed: Mapping[str, str], limits: CompileLimits) -> Worker:
+    def _take(self, fixed: Mapping[str, str | bytes], limits: CompileLimits) -> Worker:
         fmt = ensure_format(fixed, limits=limits)  # as in warm_up: never build it while holding the lock
         with self._lock:
             if self._closed:
@@ -206,7 +206,7 @@ class WorkerPool:
 
     def compile(
         self,
-        fixed: Mapping[str, str],
+        fixed: Mapping[str, str | bytes],
         document: Mapping[str, str],
         *,
         limits: CompileLimits | None = None,
