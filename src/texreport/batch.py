@@ -41,10 +41,11 @@ from pathlib import Path
 from .compiler import CompileLimits, compile_xdv, kill_group, xdv_to_pdf
 from .errors import CompileError, InputError, TexreportError
 from .formats import ensure_format, preamble_input
-from .jobdirs import job_folder
+from .jobdirs import job_folder, write_files
 from .models import load_json
 from .naming import export_filename, is_safe_session_id
 from .pipeline import BODY_NAME, JobSource, RenderOptions, fixed_files, prepare, write_atomic
+from .theme import Theme, resolve_theme
 from .workers import WorkerPool
 
 __all__ = ["BatchItem", "BatchResult", "BatchSummary", "expand_inputs", "plan_batch", "parse_shard", "run_batch",
@@ -202,8 +203,7 @@ def _compile_together(jobs: Sequence[JobSource], timeout: float, running: _Runni
     limits = CompileLimits(timeout=timeout * len(jobs))
     with job_folder("batch") as folder_name:
         folder = Path(folder_name)
-        for name, content in jobs[0].fixed.items():
-            (folder / name).write_text(content, encoding="utf-8")
+        write_files(folder, jobs[0].fixed)
         fmt = ensure_format(jobs[0].fixed, limits=limits)
         driver = [preamble_input(fmt), "\\TRmultitrue", "\\begin{document}"]
         for number, job in enumerate(jobs, start=1):
@@ -244,7 +244,8 @@ def _prefix(number: int) -> str:
 
 
 def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None, timeout: float,
-                  pool: WorkerPool, running: _Running, stop: threading.Event) -> list[BatchResult]:
+                  pool: WorkerPool, running: _Running, stop: threading.Event,
+                  theme: Theme | None = None) -> list[BatchResult]:
     """Read, check and lay out each item, typeset the good ones together, write each PDF."""
     results: list[BatchResult] = []
     prepared: list[tuple[BatchItem, JobSource, float]] = []
@@ -259,7 +260,7 @@ def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None
                 raw = item.source.read_bytes()
             except OSError as error:
                 raise InputError(f"cannot read {item.source}: {error.strerror}") from None
-            options = RenderOptions(lang=lang, limits=limits)
+            options = RenderOptions(lang=lang, limits=limits, theme=theme)
             prepared.append((item, prepare(load_json(raw), options=options, name_prefix=_prefix(number)), started))
         except TexreportError as error:
             results.append(BatchResult(item, time.monotonic() - started, str(error)))
@@ -299,14 +300,18 @@ def run_batch(
     timeout: float = 60.0,
     on_result: Callable[[BatchResult], None] | None = None,
     group: int = DEFAULT_GROUP,
+    theme: Theme | str | None = None,
 ) -> BatchSummary:
     """Render ``items`` into ``output_dir``, ``jobs`` compiles at once; never raises for one report.
 
     ``group`` reports share one xelatex run (the preamble and fonts load once for
     them; see :func:`_compile_together`); ``group=1`` gives each report its own
     warm worker. A group whose shared run fails falls back to one compile per
-    report, so a bad report only fails itself.
+    report, so a bad report only fails itself. ``theme`` (a Theme, a shipped
+    theme's name or a theme file) applies to every report; a bad one raises
+    :class:`~texreport.theme.ThemeError` before anything is rendered.
     """
+    chosen = resolve_theme(theme)
     if group < 1:
         raise ValueError("group must be 1 or more")
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -320,9 +325,10 @@ def run_batch(
     groups = [items[index:index + group] for index in range(0, len(items), group)]
     try:
         if items and group == 1:
-            pool.warm_up(fixed_files())  # preambles load while the first reports are laid out
+            pool.warm_up(fixed_files(chosen))  # preambles load while the first reports are laid out
         pending: set[Future[list[BatchResult]]] = {
-            executor.submit(_render_group, chunk, output_dir, lang, timeout, pool, running, stop) for chunk in groups
+            executor.submit(_render_group, chunk, output_dir, lang, timeout, pool, running, stop, chosen)
+            for chunk in groups
         }
         while pending:
             # A timeout keeps the main thread responsive to Ctrl-C.

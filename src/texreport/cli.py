@@ -48,6 +48,8 @@ def _read_input(source: str) -> object:
 
 lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
                            help="Report language (default: the report's own, else zh).")
+theme_option = click.option("--theme", default=None, metavar="NAME|FILE",
+                            help="A shipped theme (default, ink) or a theme file (.toml); see themes/README.md.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,21 +67,25 @@ def cli() -> None:
               help="Copy the job folder (LaTeX source, CSV, log) here, for debugging.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds before xelatex is stopped.")
-def render(source: str, output: Path | None, lang: str | None, keep: Path | None, timeout: float) -> None:
+@theme_option
+def render(source: str, output: Path | None, lang: str | None, keep: Path | None, timeout: float,
+           theme: str | None) -> None:
     """Render a report to PDF."""
     from .compiler import CompileLimits
     from .formats import fixed_files
+    from .theme import resolve_theme
     from .workers import WorkerPool, take_prestarted
 
     limits = CompileLimits(timeout=timeout)
     try:
+        chosen = resolve_theme(theme)
         # xelatex loads the preamble and fonts while Python imports, reads, checks and
         # lays out the report (it starts before pydantic and Jinja2 are imported, or even
         # before click: texreport.launch); a one-shot process needs no replacement worker.
         prestarted = take_prestarted(limits)  # its spare is already loading
         with prestarted or WorkerPool(spares=1, limits=limits) as pool:
             if prestarted is None:
-                pool.warm_up(fixed_files())
+                pool.warm_up(fixed_files(chosen))
             pool.spares = 0
             from .naming import export_filename, is_safe_session_id
             from .pipeline import RenderOptions, render_to_file
@@ -89,7 +95,7 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
                 if not is_safe_session_id(report.session_id):
                     raise InputError("cannot be used in a file name; give the output with -o", field="sessionId")
                 output = Path(export_filename(report.session_id))
-            options = RenderOptions(lang=lang, limits=limits, warm=True, pool=pool)
+            options = RenderOptions(lang=lang, limits=limits, warm=True, pool=pool, theme=chosen)
             render_to_file(report, output, options=options, keep_dir=keep)
     except TexreportError as error:
         _fail(error)
@@ -99,14 +105,17 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
 
 @cli.command()
 @click.argument("source", metavar="REPORT.json|-")
-def validate(source: str) -> None:
+@theme_option
+def validate(source: str, theme: str | None) -> None:
     """Check a report without rendering; names each bad field."""
     from .models import DocumentInvalid
     from .pipeline import check_characters
+    from .theme import resolve_theme
 
     try:
+        chosen = resolve_theme(theme)
         report = _read_input(source)
-        check_characters(report)
+        check_characters(report, chosen)
     except DocumentInvalid as error:
         for field, message in error.errors:
             click.echo(f"texreport: error: {field}: {message}" if field else f"texreport: error: {message}", err=True)
@@ -129,12 +138,15 @@ def sample() -> None:
 @click.option("-o", "--output", "folder", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write report.tex, texreport.sty, the CSV and code files into.")
 @lang_option
-def tex(source: str, folder: Path, lang: str | None) -> None:
+@theme_option
+def tex(source: str, folder: Path, lang: str | None, theme: str | None) -> None:
     """Write the generated LaTeX source and chart CSVs, for inspection."""
     from .pipeline import RenderOptions, prepare, write_source
+    from .theme import resolve_theme
 
     try:
-        job = prepare(_read_input(source), options=RenderOptions(lang=lang))
+        chosen = resolve_theme(theme)
+        job = prepare(_read_input(source), options=RenderOptions(lang=lang, theme=chosen))
         write_source(job, folder)
     except TexreportError as error:
         _fail(error)
@@ -155,20 +167,23 @@ def tex(source: str, folder: Path, lang: str | None) -> None:
 @lang_option
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds before one report's xelatex is stopped.")
+@theme_option
 def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: str, lang: str | None,
-          timeout: float) -> None:
+          timeout: float, theme: str | None) -> None:
     """Render many reports (files, folders, globs) into a folder; exit 1 if any failed."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
         TimeRemainingColumn
 
     from .batch import expand_inputs, parse_shard, plan_batch, run_batch
+    from .theme import resolve_theme
 
     try:
         shard_pair = parse_shard(shard)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--shard") from None
     try:
+        chosen = resolve_theme(theme)
         items = plan_batch(expand_inputs(inputs), shard=shard_pair)
     except TexreportError as error:
         _fail(error)
@@ -186,7 +201,8 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
             progress.update(task, advance=1, rate=f"{rate:.2f}")
 
         try:
-            summary = run_batch(items, folder, jobs=jobs, lang=lang, timeout=timeout, on_result=advance, group=group)
+            summary = run_batch(items, folder, jobs=jobs, lang=lang, timeout=timeout, on_result=advance, group=group,
+                                theme=chosen)
         except KeyboardInterrupt:
             # run_batch has killed every xelatex; click would turn this into "Aborted!" and exit 1.
             progress.stop()

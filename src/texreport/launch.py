@@ -16,7 +16,9 @@ __all__ = ["main"]
 def main() -> None:
     arguments = sys.argv[1:]
     try:
-        if arguments[:1] == ["render"] and not {"-h", "--help"} & set(arguments):
+        # A head start loads the default theme's preamble: with --theme it would be wasted.
+        themed = any(argument.split("=")[0] == "--theme" for argument in arguments)
+        if arguments[:1] == ["render"] and not {"-h", "--help"} & set(arguments) and not themed:
             _head_start()
         from .cli import main as cli_main
     except KeyboardInterrupt:  # Ctrl-C before the CLI runs: as the CLI would answer it

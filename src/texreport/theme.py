@@ -165,7 +165,10 @@ def resolve_theme(spec: str | Theme | None) -> Theme:
         return builtin_theme(DEFAULT_THEME)
     if spec in builtin_names():
         return builtin_theme(spec)
-    return load_theme(Path(spec))
+    path = Path(spec)
+    if not path.exists() and path.suffix != ".toml" and "/" not in spec:
+        raise ThemeError(spec, f"no shipped theme of that name ({', '.join(builtin_names())}) and no such file")
+    return load_theme(path)
 
 
 def load_theme(path: Path) -> Theme:
