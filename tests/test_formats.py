@@ -7,13 +7,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import subprocess
 import tempfile
+import zlib
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from texreport import formats
+from texreport.cli import cli
 from texreport.formats import ensure_format, fixed_files, preamble_input
 from texreport.pipeline import RenderOptions, prepare, render
 from texreport.workers import Worker, WorkerPool
@@ -188,32 +192,116 @@ def test_a_truncated_format_is_rebuilt_not_used(private_cache):
     assert rebuilt > len(whole) // 2 and rebuilt == json.loads(fmt.with_suffix(".json").read_text())["size"]
 
 
-def _damage(fmt: Path) -> bytes:
-    """Flip bytes inside the format, keeping its size (the sidecar's check cannot see it)."""
-    data = bytearray(fmt.read_bytes())
-    for index in range(1000, len(data) // 2, 997):
-        data[index] ^= 0x55
-    fmt.write_bytes(bytes(data))
-    return bytes(data)
+def _other_tex_live_format() -> bytes:
+    """A real format of this TeX Live that is not ours (as a format of another installation would be)."""
+    path = subprocess.run(["kpsewhich", "-engine=xetex", "xelatex.fmt"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    return Path(path).read_bytes()
 
 
-@pytest.mark.parametrize("path", ["cold", "warm"])
-def test_a_format_xelatex_refuses_is_dropped_and_the_render_still_succeeds(private_cache, sample_document,
-                                                                           caplog, path, tmp_path):
+def _flip_many(data: bytes) -> bytes:
+    damaged = bytearray(data)
+    for index in range(1000, len(damaged) // 2, 997):
+        damaged[index] ^= 0x55
+    return bytes(damaged)
+
+
+def _flip_one(offset: float):
+    def damage(data: bytes) -> bytes:
+        damaged = bytearray(data)
+        damaged[min(int(len(data) * offset), len(data) - 1)] ^= 0x01  # one bit
+        return bytes(damaged)
+    return damage
+
+
+def _zero_page(offset: float):
+    def damage(data: bytes) -> bytes:
+        start = int(len(data) * offset) // 4096 * 4096
+        return data[:start] + bytes(4096) + data[start + 4096:]
+    return damage
+
+
+def _garbage(data: bytes) -> bytes:
+    return random.Random(7).randbytes(len(data))
+
+
+def _truncated(data: bytes) -> bytes:
+    return data[: len(data) // 3]
+
+
+def _other_installation(data: bytes) -> bytes:
+    other = _other_tex_live_format()
+    return (other + bytes(len(data)))[: len(data)]  # even at our size, not our bytes
+
+
+#: Damage of every kind, at many places: the bytes of a format differ per machine, and so
+#: does the way a damaged one breaks, so nothing may depend on either.
+DAMAGE = {
+    "bytes flipped at many offsets": _flip_many,
+    **{f"one bit flipped at {offset:.0%}": _flip_one(offset) for offset in (0.0, 0.001, 0.25, 0.5, 0.75, 0.999)},
+    **{f"page zeroed at {offset:.0%}": _zero_page(offset) for offset in (0.0, 0.4, 0.9)},
+    "garbage": _garbage,
+    "truncated": _truncated,
+    "another installation's format": _other_installation,
+}
+
+
+@pytest.mark.parametrize("kind", list(DAMAGE))
+def test_a_damaged_format_is_never_used_and_is_rebuilt(private_cache, kind):
     fmt = ensure_format(fixed_files())
     assert fmt is not None
-    damaged = _damage(fmt)
+    whole = fmt.read_bytes()
+    damaged = DAMAGE[kind](whole)
+    assert damaged != whole
+    fmt.write_bytes(damaged)  # in place, as a disk error or a stray write would leave it
+    assert ensure_format(fixed_files()) == fmt
+    rebuilt = fmt.read_bytes()
+    assert rebuilt != damaged
+    assert json.loads(fmt.with_suffix(".json").read_text())["crc32"] == zlib.crc32(rebuilt)
+
+
+def _forge_sidecar(fmt: Path, damaged: bytes) -> None:
+    """Damage the format where its digest cannot see it (the sidecar says the damage is right),
+    e.g. on disk after a long-running service checked it: only xelatex finds out."""
+    sidecar = fmt.with_suffix(".json")
+    stored = json.loads(sidecar.read_text(encoding="utf-8"))
+    stored.update(size=len(damaged), crc32=zlib.crc32(damaged))
+    fmt.write_bytes(damaged)
+    sidecar.write_text(json.dumps(stored), encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["bytes flipped at many offsets", "garbage", "page zeroed at 0%", "truncated"])
+@pytest.mark.parametrize("path", ["cold", "warm", "batch"])
+def test_a_format_xelatex_cannot_load_is_dropped_and_the_render_still_succeeds(private_cache, sample_document,
+                                                                             caplog, path, kind, tmp_path):
+    fmt = ensure_format(fixed_files())
+    assert fmt is not None
+    damaged = DAMAGE[kind](fmt.read_bytes())
+    _forge_sidecar(fmt, damaged)
+    assert ensure_format(fixed_files()) == fmt  # the check passes: xelatex itself must be the judge
     options = RenderOptions(generated_at=GENERATED_AT)
     with caplog.at_level(logging.WARNING, logger="texreport.formats"):
-        if path == "cold":
-            pdf = render(sample_document, options=options)
-        else:
-            job = prepare(sample_document, options=options)
-            with WorkerPool(spares=1) as pool:
-                pdf = pool.compile(job.fixed, job.document)
+        pdf = _render_along(path, sample_document, options, tmp_path)
     assert pdf.startswith(b"%PDF-")
     out = tmp_path / "r.pdf"
     out.write_bytes(pdf)
     assert "模拟面试报告" in pdf_text(out)
     assert "refused the format" in caplog.text
     assert ensure_format(fixed_files()) == fmt and fmt.read_bytes() != damaged  # built again, whole
+
+
+def _render_along(path: str, document, options: RenderOptions, tmp_path: Path) -> bytes:
+    if path == "cold":
+        return render(document, options=options)
+    if path == "warm":
+        job = prepare(document, options=options)
+        with WorkerPool(spares=1) as pool:
+            return pool.compile(job.fixed, job.document)
+    source = tmp_path / "in" / "report.json"
+    source.parent.mkdir()
+    source.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["batch", str(source), "-o", str(out), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    (pdf,) = out.glob("*.pdf")
+    return pdf.read_bytes()

@@ -200,7 +200,8 @@ def check_result(folder: Path, tex_name: str, returncode: int, terminal: bytes, 
     log = check_log(folder, tex_name, returncode, terminal)
     pdf = folder / f"{Path(tex_name).stem}.pdf"
     if not _complete_pdf(pdf):
-        raise CompileError("xelatex produced no complete PDF", log_excerpt=terminal.decode("utf-8", "replace")[-2000:])
+        raise CompileError("xelatex produced no complete PDF", log_excerpt=terminal.decode("utf-8", "replace")[-2000:],
+                           reached_driver=_reached_driver(log + terminal.decode("utf-8", "replace"), tex_name))
     return CompileResult(pdf=pdf, log=log, seconds=seconds)
 
 
@@ -215,15 +216,27 @@ def check_log(folder: Path, tex_name: str, returncode: int, terminal: bytes) -> 
         problem = LogProblem("a source line is too long (Unable to read an entire line)", None)
     if problem and problem.character:
         raise UnsupportedCharacterError(problem.character)
+    reached = _reached_driver(log + output, tex_name)
     if problem:
-        raise CompileError(problem.message, tex_line=problem.line, log_excerpt=_excerpt(log, problem))
+        raise CompileError(problem.message, tex_line=problem.line, log_excerpt=_excerpt(log, problem),
+                           reached_driver=reached)
     if returncode != 0:
         if returncode < 0:
             reason = f"killed by signal {signal.Signals(-returncode).name}"
         else:
             reason = f"exit status {returncode}"
-        raise CompileError(f"xelatex stopped ({reason})", log_excerpt=output[-2000:])
+        raise CompileError(f"xelatex stopped ({reason})", log_excerpt=output[-2000:], reached_driver=reached)
     return log
+
+
+def _reached_driver(transcript: str, tex_name: str) -> bool:
+    """Whether xelatex opened the job's own file (the log or the terminal shows ``(./NAME``).
+
+    TeX flushes the terminal as it opens a file, so a run killed later still shows
+    it; a run that dies while it loads its format (whatever the damage, whatever the
+    wording of the error, which differs between machines) never gets this far.
+    """
+    return f"(./{tex_name}" in transcript
 
 
 def compile_tex(folder: Path, tex_name: str = "report.tex", *, limits: CompileLimits = CompileLimits(),

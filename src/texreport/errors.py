@@ -83,12 +83,19 @@ class RenderError(TexreportError):
 
 
 class CompileError(RenderError):
-    """xelatex failed; ``tex_error`` is the first error message, ``tex_line`` its source line."""
+    """xelatex failed; ``tex_error`` is the first error message, ``tex_line`` its source line.
 
-    def __init__(self, tex_error: str, *, tex_line: int | None = None, log_excerpt: str = "") -> None:
+    ``reached_driver`` is False when xelatex stopped before it opened the job's own
+    file: nothing of the document can be the cause (a run from a precompiled format
+    then blames the format, :func:`texreport.formats.format_refused`).
+    """
+
+    def __init__(self, tex_error: str, *, tex_line: int | None = None, log_excerpt: str = "",
+                 reached_driver: bool = True) -> None:
         self.tex_error = tex_error
         self.tex_line = tex_line
         self.log_excerpt = log_excerpt
+        self.reached_driver = reached_driver
         where = f" (line {tex_line})" if tex_line else ""
         super().__init__(f"xelatex failed{where}: {tex_error}")
 

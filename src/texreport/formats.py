@@ -26,12 +26,13 @@ format read the same preamble, and the tests compare word positions and fonts.
 The format lives in ``cache_dir()/formats`` (:func:`texreport.paths.cache_dir`),
 named by a hash of what went into it (``preload.tex``, ``charclasses.tex``,
 ``texreport.sty``, the xelatex binary). A sidecar records the format's size and
-every file of the TeX installation the build read (``-recorder``) with its size
+CRC-32 (checked once per process before first use) and every file of the TeX installation the build read (``-recorder``) with its size
 and mtime; a truncated format, or a changed file (TeX Live updated), means a
 rebuild. The build runs in the same sandbox as a compile. If it fails, or the
-cache cannot be written, renders run without a format: slower, same PDF. A format
-xelatex refuses anyway is dropped by the caller (:func:`format_refused`,
-:func:`forget_format`). ``TEXREPORT_FORMAT=off`` turns formats off.
+cache cannot be written, renders run without a format: slower, same PDF. A run
+from a format that fails before it reaches the job's own file is blamed on the
+format, which the caller drops before compiling again without it
+(:func:`format_refused`, :func:`forget_format`). ``TEXREPORT_FORMAT=off`` turns formats off.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
+import zlib
 import subprocess
 import threading
 import time
@@ -62,7 +63,7 @@ FONTS_NAME = "fonts.tex"         # the font setup, read by every run
 PREAMBLE_NAME = "preamble.tex"   # both, for a run without a format
 STYLE_FILE = "texreport.sty"
 PREAMBLE = "\\input{preload}\n\\input{fonts}\n"
-FORMAT_VERSION = "1"             # bump when the build procedure changes
+FORMAT_VERSION = "2"             # bump when the build procedure changes
 _FORMAT_INPUTS = (PRELOAD_NAME, CLASSES_NAME, STYLE_FILE, THEME_FILE)  # theme.tex: a format per theme
 
 _BUILD_NAME = "format.tex"
@@ -97,16 +98,16 @@ def format_enabled() -> bool:
     return os.environ.get("TEXREPORT_FORMAT", "on").strip().lower() not in ("off", "0", "no", "false")
 
 
-_REFUSAL = re.compile(r"Could not undump|Fatal format file error|can't find the format file")
-
-
 def format_refused(error: RenderError) -> bool:
-    """Whether a compile failed because xelatex could not load its format (damaged, unreadable).
+    """Whether a compile from a format failed before xelatex reached the job's own file.
 
-    The sidecar catches a truncated or outdated format; this catches the rest, so that
-    the caller can :func:`forget_format` it and compile again without one.
+    Only loading the format happens before that, so the format is to blame, however
+    it is damaged and whatever xelatex said (its wording, like the format's bytes,
+    differs between machines). The caller :func:`forget_format` s it and compiles
+    again without one. A format damaged on disk is normally caught earlier, by the
+    digest :func:`ensure_format` checks once per process.
     """
-    return isinstance(error, CompileError) and bool(_REFUSAL.search(f"{error.tex_error}\n{error.log_excerpt}"))
+    return isinstance(error, CompileError) and not error.reached_driver
 
 
 def forget_format(fmt: Path) -> None:
@@ -132,10 +133,11 @@ def _key(fixed: Mapping[str, str | bytes]) -> str:
 
 
 def _inputs_unchanged(sidecar: Path) -> bool:
-    """Whether the format next to ``sidecar`` is whole and every file its build read is unchanged."""
+    """Whether the format next to ``sidecar`` is whole, undamaged, and every file its build read is unchanged."""
     try:
         stored = json.loads(sidecar.read_text(encoding="utf-8"))
-        if sidecar.with_suffix(".fmt").stat().st_size != stored["size"]:
+        fmt = sidecar.with_suffix(".fmt")
+        if fmt.stat().st_size != stored["size"] or not _digest_matches(fmt, stored["crc32"]):
             return False
         for path, size, mtime_ns in stored["inputs"]:
             stat = os.stat(path)
@@ -143,6 +145,26 @@ def _inputs_unchanged(sidecar: Path) -> bool:
                 return False
     except (OSError, ValueError, KeyError, TypeError):
         return False
+    return True
+
+
+_verified: dict[Path, tuple[int, int, int]] = {}  # format → (inode, size, mtime) whose digest matched here
+
+
+def _digest_matches(fmt: Path, expected: int) -> bool:
+    """Whether the format's bytes are the ones its build wrote; read once per process and file.
+
+    Any damage (flipped bytes, a zeroed page, garbage, a format of another TeX Live
+    copied over it) changes the CRC-32; it costs ~2 ms for the ~10 MB a run reads
+    anyway. A file replaced since (a new inode or mtime) is checked again.
+    """
+    stat = fmt.stat()
+    identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if _verified.get(fmt) == identity:
+        return True
+    if zlib.crc32(fmt.read_bytes()) != expected:
+        return False
+    _verified[fmt] = identity
     return True
 
 
@@ -198,7 +220,8 @@ def _build(fixed: Mapping[str, str | bytes], folder: Path, fmt: Path, sidecar: P
         # 0644: a cache shared by users (a container image) stays readable. The sidecar
         # comes second and records the size: a format without a matching one is rebuilt.
         write_atomic(fmt, data, mode=0o644)
-        write_atomic(sidecar, json.dumps({"size": len(data), "inputs": inputs}).encode("utf-8"), mode=0o644)
+        record = {"size": len(data), "crc32": zlib.crc32(data), "inputs": inputs}
+        write_atomic(sidecar, json.dumps(record).encode("utf-8"), mode=0o644)
     _remove_stale(folder, keep=fmt)
 
 
