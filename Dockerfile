@@ -12,7 +12,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 COPY . /opt/texreport/src
-RUN bash /opt/texreport/src/scripts/install.sh --venv /opt/texreport/venv --extras http --no-editable \
+RUN bash /opt/texreport/src/scripts/install.sh --venv /opt/texreport/venv --extras http --no-editable --no-test-tools \
  && rm -rf /var/lib/apt/lists/* /root/.cache \
  && useradd --system --create-home --uid 10001 texreport \
  && install -d -o texreport -g texreport /opt/texreport/cache

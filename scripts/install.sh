@@ -2,10 +2,15 @@
 # The one install script: README, .ci/run and the Dockerfile all call it, so what CI
 # tests is what the image runs.
 #
-#   scripts/install.sh [--venv DIR] [--extras LIST] [--no-system] [--no-package]
+#   scripts/install.sh [--venv DIR] [--extras LIST] [--no-system] [--no-test-tools] [--no-package]
 #
 # 1. Debian packages: TeX Live (XeTeX, ctex, pgfplots, fvextra…), the fonts of the
-#    chain documented in fonts/README.md, poppler-utils (tests read PDFs back).
+#    chain documented in fonts/README.md, poppler-utils (tests read PDFs back), and
+#    what the test suite needs to run everything by itself (--no-test-tools skips it):
+#    PostgreSQL's server binaries (the tests start a private server in a temporary
+#    folder; the Debian cluster this package creates is not used), chromium (the web
+#    page's tests drive /usr/bin/chromium; Playwright never downloads a browser), curl
+#    (README's examples are run as written) and libatomic1 (Playwright's node driver).
 # 2. A virtual environment (Debian's Python refuses system-wide pip: PEP 668) with
 #    texreport installed from this checkout, editable, with the requested extras.
 set -euo pipefail
@@ -14,6 +19,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$here/.venv"
 extras="dev,http"
 system=1
+test_tools=1
 package=1
 editable=1
 while (($#)); do
@@ -21,6 +27,7 @@ while (($#)); do
     --venv) venv=$2; shift 2 ;;
     --extras) extras=$2; shift 2 ;;
     --no-system) system=0; shift ;;
+    --no-test-tools) test_tools=0; shift ;;
     --no-package) package=0; shift ;;
     --no-editable) editable=0; shift ;;
     *) echo "install.sh: unknown option $1" >&2; exit 2 ;;
@@ -38,6 +45,10 @@ debian_packages=(
   poppler-utils
   python3-venv
 )
+test_packages=(postgresql chromium curl libatomic1)
+((test_tools)) && debian_packages+=("${test_packages[@]}")
+# Playwright's Python package is in the dev extra; it must never fetch a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 if ((system)); then
   sudo=""

@@ -3,7 +3,7 @@
 A counting fake renderer (injected through ``create_app``) stands in for xelatex so
 that cache hits, saturation and single flight can be observed exactly; the real
 renders live in ``test_http_render.py`` and ``tests/e2e/``. Each test runs against
-SQLite and, when ``TEXREPORT_TEST_PG_URL`` is set, PostgreSQL.
+SQLite and PostgreSQL (the tests' own server: ``pg_url`` in conftest.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
 import threading
 import uuid
@@ -33,7 +32,6 @@ from texreport.naming import content_disposition  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-PG_URL = os.environ.get("TEXREPORT_TEST_PG_URL")
 BASE = "/api/interview/sessions"
 PAGE_FILENAME = re.compile(r"filename\*=UTF-8''(.+)")   # the API page's JavaScript, verbatim
 
@@ -65,9 +63,7 @@ class FakeRenderer:
 def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'service.db'}"
-    if not PG_URL:
-        pytest.skip("TEXREPORT_TEST_PG_URL is not set (scripts/ci-services.sh sets it in CI)")
-    return PG_URL
+    return request.getfixturevalue("pg_url")
 
 
 @pytest.fixture

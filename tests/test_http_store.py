@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -24,17 +23,13 @@ from texreport.http.store import (  # noqa: E402
     normalize_url,
 )
 
-PG_URL = os.environ.get("TEXREPORT_TEST_PG_URL")
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store(request, tmp_path):
     if request.param == "sqlite":
         the_store = Store(f"sqlite:///{tmp_path / 'store.db'}")
     else:
-        if not PG_URL:
-            pytest.skip("TEXREPORT_TEST_PG_URL is not set (scripts/ci-services.sh sets it in CI)")
-        the_store = Store(PG_URL)
+        the_store = Store(request.getfixturevalue("pg_url"))
     yield the_store
     the_store.close()
 

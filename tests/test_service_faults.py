@@ -6,8 +6,8 @@
   503 with Retry-After, never a 500; the server's RSS is reported and only gross
   growth fails.
 * kill -9 mid-compile: the SQLite sessions survive, a restarted server exports.
-* PostgreSQL restarted under the service: only with ``TEXREPORT_TEST_PG_URL``
-  and ``TEXREPORT_TEST_PG_RESTART`` (a command that restarts the server).
+* PostgreSQL restarted under the service: the tests' own server (``pg_url`` and
+  ``pg_restart`` in conftest.py; ``TEXREPORT_TEST_PG_RESTART`` with an outside server).
 """
 
 from __future__ import annotations
@@ -36,8 +36,6 @@ from hostile_support import rss_kib, xelatex_processes_in  # noqa: E402
 TEXREPORT = Path(sys.executable).parent / "texreport"
 LOAD_SECONDS = float(os.environ.get("TEXREPORT_LOAD_SECONDS", "20"))
 CLIENTS = 50
-PG_URL = os.environ.get("TEXREPORT_TEST_PG_URL")
-PG_RESTART = os.environ.get("TEXREPORT_TEST_PG_RESTART")
 
 
 def _free_port() -> int:
@@ -222,15 +220,13 @@ def test_kill_9_mid_compile_loses_no_session_and_restart_exports(tmp_path, repor
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not PG_URL, reason="TEXREPORT_TEST_PG_URL is not set (scripts/ci-services.sh sets it in CI)")
-@pytest.mark.skipif(not PG_RESTART, reason="TEXREPORT_TEST_PG_RESTART (a command restarting PostgreSQL) is not set")
-def test_postgres_restart_fails_cleanly_and_recovers(tmp_path, report_document):
-    server = Server(tmp_path, PG_URL).start()
+def test_postgres_restart_fails_cleanly_and_recovers(tmp_path, report_document, pg_url, pg_restart):
+    server = Server(tmp_path, pg_url).start()
     try:
         with httpx.Client(base_url=server.base, timeout=60) as client:
             session_id = f"pg{uuid.uuid4().hex[:10]}"
             _create(client, report_document, session_id)
-            subprocess.run(PG_RESTART, shell=True, check=True, timeout=120)  # noqa: S602 - test-operator command
+            pg_restart()
             seen = Counter()
             deadline = time.monotonic() + 60
             recovered = False

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-import httpx  # noqa: E402
+import httpx
 
-PG_URL = os.environ.get("TEXREPORT_TEST_PG_URL")
 TEXREPORT = Path(sys.executable).parent / "texreport"
 
 
@@ -43,12 +41,11 @@ class Server:
 def start_server(db_url: str, log_path: Path, *extra: str) -> Server:
     """Start ``texreport serve`` and wait until /healthz answers (the CLI as a user runs it)."""
     port = free_port()
-    log_file = open(log_path, "wb")
-    process = subprocess.Popen(
-        [str(TEXREPORT), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db_url, *extra],
-        stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, cwd=log_path.parent,
-    )
-    log_file.close()
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            [str(TEXREPORT), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db_url, *extra],
+            stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, cwd=log_path.parent,
+        )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -80,9 +77,7 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
     if request.param == "sqlite":
         db_url = f"sqlite:///{folder / 'texreport.db'}"
     else:
-        if not PG_URL:
-            pytest.skip("TEXREPORT_TEST_PG_URL is not set (scripts/ci-services.sh sets it in CI)")
-        db_url = PG_URL
+        db_url = request.getfixturevalue("pg_url")
     running = start_server(db_url, folder / "serve.log", "--max-compiles", "2")
     yield running
     stop_server(running)

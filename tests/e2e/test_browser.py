@@ -13,12 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("/usr/bin/chromium is missing (apt-get install chromium; CI: scripts/ci-services.sh)",
-                allow_module_level=True)
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (scripts/ci-services.sh)")
+from playwright import sync_api
+
+CHROMIUM = Path("/usr/bin/chromium")
 
 BASE = "/api/interview/sessions"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -27,6 +25,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 @pytest.fixture(scope="module")
 def browser():
+    assert CHROMIUM.exists(), "/usr/bin/chromium is missing: run scripts/install.sh (Debian's chromium)"
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield launched
