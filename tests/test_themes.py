@@ -12,13 +12,21 @@ from pathlib import Path
 
 import pytest
 
+from pdfcheck import pdf_pages, pdf_text, render_file
 from texreport.bands import BANDS
 from texreport.errors import InputError, UnsupportedCharacterError
 from texreport.fonts import FONT_SETS
-from texreport.theme import (COLOUR_ROLES, MAX_LOGO_BYTES, THEME_FILE, Theme, ThemeError, builtin_names,
-                             builtin_theme, load_theme, resolve_theme)
-
-from pdfcheck import pdf_pages, pdf_text, render_file
+from texreport.theme import (
+    COLOUR_ROLES,
+    MAX_LOGO_BYTES,
+    THEME_FILE,
+    Theme,
+    ThemeError,
+    builtin_names,
+    builtin_theme,
+    load_theme,
+    resolve_theme,
+)
 from themecheck import assert_themed, fill_colours, first_page_images, font_names, pdf_logo, png_logo, rgb
 
 TEXREPORT = [sys.executable, "-m", "texreport.cli"]

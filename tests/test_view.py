@@ -495,3 +495,40 @@ def test_view_module_exports_are_honest() -> None:
         assert hasattr(view_module, name), name
     for name in labels_module.__all__:
         assert hasattr(labels_module, name), name
+
+
+# --------------------------------------------------------------------------- layout decisions
+
+
+def test_cover_facts_are_candidate_interview_then_counts() -> None:
+    view = build_view(fixture("full_extensions_en.json"), generated_at=GENERATED)
+    assert view.cover_facts[:6] == [*view.candidate, *view.interview]
+    assert [(p.label, p.value) for p in view.cover_facts[6:]] == [
+        ("Questions", str(view.total_questions)), ("Answered", str(view.answered_count))]
+
+
+def test_every_band_has_a_label_in_every_language() -> None:
+    from texreport.bands import BANDS
+
+    for lang, names in (("zh", ("优秀", "合格", "待提高")), ("en", ("Excellent", "Adequate", "Needs improvement"))):
+        view = build_view(fixture("minimal.json"), lang=lang, generated_at=GENERATED)
+        assert list(view.band_labels) == list(BANDS) == ["good", "fair", "poor"]
+        assert tuple(view.band_labels.values()) == names
+
+
+@pytest.mark.parametrize(("count", "name_length", "breaks"), [
+    (view_module.LONG_TABLE_CATEGORIES, 10, False),
+    (view_module.LONG_TABLE_CATEGORIES + 1, 10, True),
+    (3, view_module.LONG_TABLE_NAME_CHARS, False),
+    (3, view_module.LONG_TABLE_NAME_CHARS + 1, True),
+])
+def test_category_table_breaks_across_pages_only_when_it_may_not_fit(count: int, name_length: int,
+                                                                      breaks: bool) -> None:
+    names = [f"{i:02d}" + "x" * (name_length - 2) for i in range(count)]
+    view = build_view(report_with([(name, 70) for name in names]), generated_at=GENERATED)
+    assert view.category_table_breaks is breaks
+
+
+def test_no_categories_no_long_table() -> None:
+    view = build_view(report_with([]), generated_at=GENERATED)
+    assert view.category_table_breaks is False

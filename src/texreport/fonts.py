@@ -316,7 +316,8 @@ def _locate(face: FontFace) -> _Located:
         raise ToolMissingError(f"font {face.family!r} ({face.style}) is not installed (Debian package {face.package})")
     styles = parts[1].split(",")
     if face.style not in styles:
-        raise ToolMissingError(f"font {face.family!r} style {face.style} is not installed (Debian package {face.package})")
+        raise ToolMissingError(f"font {face.family!r} style {face.style} is not installed "
+                               f"(Debian package {face.package})")
     return _Located(os.path.realpath(parts[2]), int(parts[3] or 0))
 
 
@@ -378,7 +379,7 @@ def _faces_coverage(faces: Iterable[FontFace], *, combine: Literal["all", "any"]
 class CodepointRanges:
     """An immutable set of code points kept as sorted inclusive ranges; membership by bisection."""
 
-    __slots__ = ("_starts", "_ends")
+    __slots__ = ("_ends", "_starts")
 
     def __init__(self, ranges: Iterable[Iterable[int]]) -> None:
         pairs = sorted((int(a), int(b)) for a, b in ranges)
@@ -392,17 +393,17 @@ class CodepointRanges:
         return index >= 0 and cp <= self._ends[index]
 
     def __iter__(self) -> Iterator[int]:
-        for a, b in zip(self._starts, self._ends):
+        for a, b in zip(self._starts, self._ends, strict=True):
             yield from range(a, b + 1)
 
     def __len__(self) -> int:
-        return sum(b - a + 1 for a, b in zip(self._starts, self._ends))
+        return sum(b - a + 1 for a, b in zip(self._starts, self._ends, strict=True))
 
     def __ge__(self, other: Iterable[int]) -> bool:  # {…} <= ranges
         return all(cp in self for cp in other)
 
     def ranges(self) -> list[list[int]]:
-        return [[a, b] for a, b in zip(self._starts, self._ends)]
+        return [[a, b] for a, b in zip(self._starts, self._ends, strict=True)]
 
 
 class FontChain:

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .bands import BANDS, Band
 from .errors import InputError
 from .fonts import DEFAULT_FONT_SET, FONT_SETS
-from .bands import BANDS, Band
 
 __all__ = ["Theme", "Logo", "BandColours", "ThemeError", "load_theme", "builtin_theme", "builtin_names",
            "resolve_theme", "themes_dir", "DEFAULT_THEME", "THEME_FILE", "LOGO_STEM", "MAX_LOGO_BYTES",

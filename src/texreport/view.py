@@ -38,7 +38,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from importlib import resources as _resources
 from typing import Literal
 
@@ -319,7 +319,7 @@ def build_view(report: Report, *, lang: str | None = None, generated_at: datetim
     """
     language = normalize_language(lang) if lang is not None else (report.language or "zh")
     labels = labels_for(language)
-    when_generated = generated_at if generated_at is not None else datetime.now(timezone.utc)
+    when_generated = generated_at if generated_at is not None else datetime.now(UTC)
 
     questions = _questions(report)
     categories, categories_derived = _categories(report)
@@ -532,7 +532,8 @@ def _derived_plan(
     general = _non_blank(report.improvements)
     if general:
         items.append(
-            PlanItem(area=labels["plan_general"], score=None, band=None, actions=general[:MAX_PLAN_ACTIONS], resources=[])
+            PlanItem(area=labels["plan_general"], score=None, band=None, actions=general[:MAX_PLAN_ACTIONS],
+                     resources=[])
         )
     if not items:
         fallback = _catalogue().fallback
