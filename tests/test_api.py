@@ -13,7 +13,7 @@ MODULES = ["texreport", "texreport.errors", "texreport.models", "texreport.view"
            "texreport.escape", "texreport.fonts", "texreport.charts", "texreport.templating",
            "texreport.compiler", "texreport.pipeline", "texreport.workers", "texreport.batch",
            "texreport.jobdirs", "texreport.naming", "texreport.cli", "texreport.formats", "texreport.paths",
-           "texreport.launch"]
+           "texreport.launch", "texreport.theme", "texreport.bands", "texreport.catalogue"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,4 +1,4 @@
-"""Report model → the data the template lays out (labels, colours, grouping, plan).
+"""Report model → the data the template lays out (labels, bands, grouping, plan, layout decisions).
 
 Pure: no files, no processes. Every decision the template would otherwise make
 (colour bands, sorting, weakest categories, the derived improvement plan, date
@@ -23,26 +23,26 @@ The dataclasses below are the contract with the LaTeX template. Entry point:
   resources), then one "general" item with the report's ``improvements``; when
   nothing is weak, a short keep-sharp item for the lowest category. Derived
   items hold at most 5 actions and 4 resources.
-* The catalogue (``data/resources.json``) is matched by
-  :func:`catalogue_entry_for`: exact alias, then contained alias, else fallback.
+* The catalogue (``data/resources.json``, :mod:`texreport.catalogue`) gives the
+  derived plan's generic actions and resources.
+* Layout decisions: the cover's rows (:attr:`ReportView.cover_facts`), each band's
+  name (:attr:`ReportView.band_labels`), and whether the category table may need
+  to break across pages (more than :data:`LONG_TABLE_CATEGORIES` categories or a
+  name over :data:`LONG_TABLE_NAME_CHARS` characters).
 * Metadata never invents a person: the author is the candidate's name or
   ``texreport``.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib.metadata
-import json
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from importlib import resources as _resources
 from typing import Literal
 
 from texreport.bands import BANDS, FAIR_THRESHOLD, GOOD_THRESHOLD, Band, band_for
+from texreport.catalogue import Resource, catalogue_entry_for, default_entry, same_name
 from texreport.labels import labels_for
 from texreport.models import CategoryScore, PlanEntry, QuestionDetail, Report, normalize_language
 
@@ -58,7 +58,6 @@ __all__ = [
     "PlanItem",
     "Metadata",
     "ReportView",
-    "CatalogueEntry",
     "GOOD_THRESHOLD",
     "FAIR_THRESHOLD",
     "MAX_WEAKEST",
@@ -68,9 +67,7 @@ __all__ = [
     "LONG_TABLE_NAME_CHARS",
     "band_for",
     "build_view",
-    "catalogue_entry_for",
     "format_datetime",
-    "load_catalogue",
 ]
 
 
@@ -105,12 +102,6 @@ class QuestionView:
     feedback: str                  # Markdown source
     reference_answer: str | None   # Markdown source; None when the report has none
     key_points: list[str]
-
-
-@dataclass(frozen=True)
-class Resource:
-    title: str
-    detail: str        # author / kind / where to find it; plain text, may hold a URL shown as text
 
 
 @dataclass(frozen=True)
@@ -195,116 +186,6 @@ def format_datetime(value: datetime | date, lang: str) -> str:
             sign = "+" if minutes >= 0 else "-"
             text += f" UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     return text
-
-
-# --------------------------------------------------------------------------- the catalogue
-
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    """One category of the learning-resource catalogue (``data/resources.json``)."""
-
-    id: str
-    names: dict[str, str]
-    aliases: tuple[str, ...]
-    generic: bool                       # a broad entry ("Java") that loses to a specific one ("Java并发")
-    actions: dict[str, tuple[str, ...]]
-    resources: tuple[tuple[Resource, str], ...]   # (resource, language of the resource)
-
-    def resources_for(self, lang: str) -> list[Resource]:
-        """Resources in the reader's language first, then the rest, each group in catalogue order."""
-        ordered = sorted(self.resources, key=lambda pair: pair[1] != lang)
-        return [resource for resource, _ in ordered]
-
-
-@dataclass(frozen=True)
-class _Catalogue:
-    entries: tuple[CatalogueEntry, ...]
-    fallback: CatalogueEntry
-
-
-def _entry(raw: dict[str, object]) -> CatalogueEntry:
-    return CatalogueEntry(
-        id=str(raw["id"]),
-        names=dict(raw["name"]),  # type: ignore[arg-type]
-        aliases=tuple(raw.get("aliases", ())),  # type: ignore[arg-type]
-        generic=bool(raw.get("generic", False)),
-        actions={lang: tuple(texts) for lang, texts in raw["actions"].items()},  # type: ignore[union-attr]
-        resources=tuple(
-            (Resource(title=item["title"], detail=item.get("detail", "")), item.get("lang", "en"))
-            for item in raw["resources"]  # type: ignore[union-attr]
-        ),
-    )
-
-
-@functools.cache
-def _catalogue() -> _Catalogue:
-    # Data, not code: a curator edits the JSON without touching Python.
-    text = _resources.files("texreport").joinpath("data/resources.json").read_text(encoding="utf-8")
-    raw = json.loads(text)
-    return _Catalogue(entries=tuple(_entry(item) for item in raw["entries"]), fallback=_entry(raw["fallback"]))
-
-
-def load_catalogue() -> tuple[CatalogueEntry, ...]:
-    """Every catalogue entry, fallback last (cached after the first call)."""
-    catalogue = _catalogue()
-    return (*catalogue.entries, catalogue.fallback)
-
-
-# Separators that people write differently ("Spring Boot", "spring-boot", "数据结构 & 算法").
-_SEPARATORS = re.compile(r"[\s\-_·・/&.,:;|()（）、，：]+")
-
-
-def _spaced(text: str) -> str:
-    return _SEPARATORS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
-
-
-def _tight(text: str) -> str:
-    return _spaced(text).replace(" ", "")
-
-
-def _is_word_char(character: str) -> bool:
-    return character.isascii() and character.isalnum()
-
-
-def _contains(haystack: str, needle: str) -> bool:
-    """``needle`` occurs in ``haystack`` and is not part of a longer Latin word ("java" ∉ "javascript")."""
-    if not needle:
-        return False
-    start = haystack.find(needle)
-    while start != -1:
-        end = start + len(needle)
-        before_ok = start == 0 or not (_is_word_char(needle[0]) and _is_word_char(haystack[start - 1]))
-        after_ok = end == len(haystack) or not (_is_word_char(needle[-1]) and _is_word_char(haystack[end]))
-        if before_ok and after_ok:
-            return True
-        start = haystack.find(needle, start + 1)
-    return False
-
-
-def catalogue_entry_for(category: str) -> CatalogueEntry:
-    """The catalogue entry for a category name: exact alias, else contained alias, else the fallback.
-
-    Comparison ignores case, width and separators. Among contained aliases a
-    specific entry beats a generic one, then the longer alias wins
-    ("Java并发编程" → concurrency, "Spring Boot 原理" → Spring Boot).
-    """
-    catalogue = _catalogue()
-    tight, spaced = _tight(category), _spaced(category)
-    if not tight:
-        return catalogue.fallback
-    for entry in catalogue.entries:
-        if any(_tight(alias) == tight for alias in entry.aliases):
-            return entry
-    best: tuple[bool, int, int] | None = None
-    chosen = catalogue.fallback
-    for order, entry in enumerate(catalogue.entries):
-        for alias in entry.aliases:
-            if _contains(spaced, _spaced(alias)) or _contains(tight, _tight(alias)):
-                rank = (entry.generic, -len(_tight(alias)), order)
-                if best is None or rank < best:
-                    best, chosen = rank, entry
-    return chosen
 
 
 # --------------------------------------------------------------------------- the view
@@ -449,17 +330,13 @@ def _weakest(categories: list[CategoryView]) -> list[CategoryView]:
     return sorted(below, key=lambda category: (category.score, category.position))[:MAX_WEAKEST]
 
 
-def _same_category(left: str, right: str) -> bool:
-    return _tight(left) == _tight(right) if _tight(left) else left == right
-
-
 def _explicit_plan(entries: Sequence[PlanEntry], categories: list[CategoryView]) -> list[PlanItem]:
     # The report's own plan is printed in full: capping it would hide text the producer wrote.
     items = []
     for entry in entries:
         score = entry.score
         if score is None:
-            score = next((c.score for c in categories if _same_category(c.name, entry.area)), None)
+            score = next((c.score for c in categories if same_name(c.name, entry.area)), None)
         items.append(
             PlanItem(
                 area=entry.area,
@@ -480,7 +357,7 @@ def _question_actions(category: CategoryView, questions: list[QuestionView], lab
     members = [
         question
         for question in questions
-        if _same_category(question.category, category.name)
+        if same_name(question.category, category.name)
         and (question.answer is None or question.score < GOOD_THRESHOLD)
     ]
     members.sort(key=lambda question: (question.score, question.number))
@@ -536,7 +413,7 @@ def _derived_plan(
                      resources=[])
         )
     if not items:
-        fallback = _catalogue().fallback
+        fallback = default_entry()
         items.append(
             PlanItem(
                 area=labels["plan_general"],
@@ -557,7 +434,7 @@ def _trimmed(item: PlanItem, action_count: int) -> PlanItem:
 
 def _version() -> str:
     try:
-        from texreport import __version__  # type: ignore[attr-defined]
+        from texreport import __version__
 
         return str(__version__)
     except ImportError:
