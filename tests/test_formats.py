@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import random
+import signal
 import subprocess
 import tempfile
 import zlib
@@ -18,6 +19,8 @@ from click.testing import CliRunner
 
 from texreport import formats
 from texreport.cli import cli
+from texreport.compiler import check_log
+from texreport.errors import RenderError
 from texreport.formats import ensure_format, fixed_files, preamble_input
 from texreport.pipeline import RenderOptions, prepare, render
 from texreport.workers import Worker, WorkerPool
@@ -305,3 +308,17 @@ def _render_along(path: str, document, options: RenderOptions, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     (pdf,) = out.glob("*.pdf")
     return pdf.read_bytes()
+
+
+@pytest.mark.parametrize(("returncode", "log", "blamed"), [
+    (1, "", True),                                   # died while loading the format, whatever it printed
+    (-signal.SIGSEGV, "", True),                     # crashed on it
+    (-signal.SIGKILL, "", False),                    # killed from outside before it got anywhere
+    (-signal.SIGTERM, "", False),
+    (1, "**report.tex\n(./report.tex\n! Undefined control sequence.\nl.3 \\x\n", False),  # the document's fault
+])
+def test_only_a_run_that_died_loading_its_format_blames_the_format(tmp_path, returncode, log, blamed):
+    (tmp_path / "report.log").write_text(log, encoding="utf-8")
+    with pytest.raises(RenderError) as caught:
+        check_log(tmp_path, "report.tex", returncode, b"")
+    assert formats.format_refused(caught.value) is blamed

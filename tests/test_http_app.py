@@ -21,14 +21,14 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-import httpx  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
+import httpx
+from fastapi.testclient import TestClient
 
-from texreport.errors import CompileError, CompileTimeout, UnsupportedCharacterError  # noqa: E402
-from texreport.http import app as app_module  # noqa: E402
-from texreport.http.app import Settings, build_report, cache_key, create_app  # noqa: E402
-from texreport.http.store import AnswerRecord, SessionRecord  # noqa: E402
-from texreport.naming import content_disposition  # noqa: E402
+from texreport.errors import CompileError, CompileTimeout, UnsupportedCharacterError
+from texreport.http import exports as exports_module
+from texreport.http.app import Settings, create_app
+from texreport.http.exports import cache_key
+from texreport.naming import content_disposition
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -308,7 +308,7 @@ def test_a_new_template_version_never_serves_the_old_pdf(make_app, renderer, doc
         old.get(f"{BASE}/{session_id}/export")
         old.get(f"{BASE}/{session_id}/export")
     assert renderer.renders(session_id) == 1
-    monkeypatch.setattr(app_module, "content_version", lambda: "a-new-template")
+    monkeypatch.setattr(exports_module, "content_version", lambda: "a-new-template")
     with TestClient(make_app()) as new:
         assert new.get(f"{BASE}/{session_id}/export").status_code == 200
         assert renderer.renders(session_id) == 2
@@ -328,25 +328,8 @@ def test_cache_key_covers_content_version_language_and_time():
 
 
 def test_content_version_tracks_the_templates():
-    version = app_module.content_version()
-    assert re.fullmatch(r"[0-9a-f]{16}", version) and version == app_module.content_version()
-
-
-def test_build_report_applies_answers():
-    document = {"sessionId": "x1", "overallScore": 50,
-                "categoryScores": [{"category": "A", "score": 50, "questionCount": 2}],
-                "questionDetails": [{"questionIndex": 0, "question": "q0", "category": "A", "score": 40},
-                                    {"questionIndex": 1, "question": "q1", "category": "A", "score": 60}]}
-    now = datetime(2026, 1, 1)
-    unchanged = SessionRecord("x1", "COMPLETED", document,
-                              [AnswerRecord(0, "a0", 40, None, now), AnswerRecord(1, None, 60, None, now)], now, now)
-    report = build_report(unchanged)
-    assert report["overallScore"] == 50 and report["questionDetails"][0]["userAnswer"] == "a0"
-    rescored = SessionRecord("x1", "COMPLETED", document,
-                             [AnswerRecord(0, "a0", 95, "good", now), AnswerRecord(1, None, 60, None, now)], now, now)
-    report = build_report(rescored)
-    assert report["overallScore"] == 78 and report["categoryScores"][0]["score"] == 78   # (95+60)/2 = 77.5 → 78
-    assert report["questionDetails"][0]["feedback"] == "good"
+    version = exports_module.content_version()
+    assert re.fullmatch(r"[0-9a-f]{16}", version) and version == exports_module.content_version()
 
 
 # ----------------------------------------------------------------------------- bounded work
@@ -587,3 +570,212 @@ def test_web_page_is_self_contained(client):
     assert "filename\\*=UTF-8''(.+)" in html and "Content-Length" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), "external asset"
     assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+# ----------------------------------------------------------------------------- HEAD and ranges
+
+
+def test_head_on_the_export_has_the_get_headers_and_no_body(client, renderer, doc):
+    session_id = create_generated(client, doc)
+    head = client.head(f"{BASE}/{session_id}/export")
+    get = client.get(f"{BASE}/{session_id}/export")
+    assert head.status_code == get.status_code == 200 and head.content == b""
+    for name in ("content-type", "content-length", "content-disposition", "etag", "accept-ranges"):
+        assert head.headers[name] == get.headers[name], name
+    assert int(head.headers["content-length"]) == len(get.content)
+    assert renderer.renders(session_id) == 1                        # HEAD compiled and cached it once
+    unknown = client.head(f"{BASE}/u{uuid.uuid4().hex[:15]}/export")
+    assert (unknown.status_code, unknown.content) == (404, b"")
+    assert client.head(f"{BASE}/{create(client, {**doc, 'sessionId': 'h' + uuid.uuid4().hex[:15]})}/export") \
+        .status_code == 400
+
+
+@pytest.mark.parametrize("header, first, last", [
+    ("bytes=0-99", 0, 99),
+    ("bytes=100-", 100, None),
+    ("bytes=-50", -50, None),
+    ("bytes=10-999999999", 10, None),
+    ("bytes=0-0", 0, 0),
+])
+def test_a_single_range_is_served_as_206(client, doc, header, first, last):
+    session_id = create_generated(client, doc)
+    whole = client.get(f"{BASE}/{session_id}/export").content
+    part = client.get(f"{BASE}/{session_id}/export", headers={"Range": header})
+    expected = whole[first:] if last is None else whole[first:last + 1]
+    assert part.status_code == 206 and part.content == expected
+    start = first if first >= 0 else len(whole) + first
+    assert part.headers["content-range"] == f"bytes {start}-{start + len(expected) - 1}/{len(whole)}"
+    assert int(part.headers["content-length"]) == len(expected)
+    assert part.headers["etag"] and part.headers["content-type"] == "application/pdf"
+
+
+def test_ranges_that_cannot_or_should_not_be_served(client, doc):
+    session_id = create_generated(client, doc)
+    url = f"{BASE}/{session_id}/export"
+    whole = client.get(url)
+    size = len(whole.content)
+    beyond = client.get(url, headers={"Range": f"bytes={size}-"})
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+    assert client.get(url, headers={"Range": "bytes=-0"}).status_code == 416
+    for ignored in ("bytes=0-1,5-6", "items=0-5", "bytes=5-2", "bytes=x-y"):
+        response = client.get(url, headers={"Range": ignored})
+        assert response.status_code == 200 and response.content == whole.content, ignored
+    stale = client.get(url, headers={"Range": "bytes=0-9", "If-Range": '"an-old-etag"'})
+    assert stale.status_code == 200 and stale.content == whole.content
+    fresh = client.get(url, headers={"Range": "bytes=0-9", "If-Range": whole.headers["etag"]})
+    assert fresh.status_code == 206 and fresh.content == whole.content[:10]
+
+
+# ----------------------------------------------------------------------------- numbers and surrogates
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"offset": str(2**63)}, "offset"),
+    ({"offset": "9" * 5000}, "offset"),
+    ({"limit": str(2**64)}, "limit"),
+    ({"offset": "-1"}, "offset"),
+])
+def test_huge_query_integers_are_422_naming_the_parameter(client, params, field):
+    body = assert_envelope(client.get(BASE, params=params), 422)
+    assert body["data"]["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize("content, status, field", [
+    (b'{"questionIndex": 9223372036854775808, "answer": "x"}', 422, "questionIndex"),
+    (b'{"questionIndex": 2147483648, "answer": "x"}', 422, "questionIndex"),
+    (b'{"questionIndex": ' + b"9" * 5000 + b', "answer": "x"}', 400, None),
+    (b'{"questionIndex": 0, "answer": "x", "score": ' + b"1" * 400 + b'}', 422, "score"),
+])
+def test_huge_integers_in_an_answer_never_500(client, doc, content, status, field):
+    session_id = create(client, doc)
+    response = client.post(f"{BASE}/{session_id}/answers", content=content,
+                           headers={"Content-Type": "application/json"})
+    body = assert_envelope(response, status)
+    if field:
+        assert body["data"]["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda d: {**d, "totalQuestions": 2**63}, "totalQuestions"),
+    (lambda d: {**d, "questionDetails": [{**d["questionDetails"][0], "questionIndex": 2**63}]},
+     "questionDetails.0.questionIndex"),
+    (lambda d: {**d, "questionDetails": [{**d["questionDetails"][0], "questionIndex": 2**40}]},
+     "questionDetails.0.questionIndex"),
+])
+def test_numbers_a_database_cannot_hold_are_refused_naming_the_field(client, doc, mutate, field):
+    body = assert_envelope(client.post(BASE, json=mutate(doc)), 422)
+    assert body["data"]["errors"][0]["field"] == field
+    assert client.get(f"{BASE}/{doc['sessionId']}").status_code == 404
+
+
+def test_lone_surrogates_in_answers_are_dropped_never_500(client, renderer, doc):
+    session_id = create(client, doc)
+    raw = b'{"questionIndex": 0, "answer": "before\\ud800after", "feedback": "\\udc00ok"}'
+    response = client.post(f"{BASE}/{session_id}/answers", content=raw, headers={"Content-Type": "application/json"})
+    answer = assert_envelope(response, 200)["data"]["answers"][0]
+    assert (answer["answer"], answer["feedback"]) == ("beforeafter", "ok")
+    report = assert_envelope(client.get(f"{BASE}/{session_id}/report"), 200)["data"]
+    assert report["questionDetails"][0]["userAnswer"] == "beforeafter"
+    assert client.get(f"{BASE}/{session_id}/export").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["%ED%A0%80", "a%ED%B0%80b", "%F0%9F%98", "%C0%AF"])
+def test_undecodable_session_ids_are_not_found(client, path):
+    for suffix in ("", "/report", "/export"):
+        response = client.get(f"{BASE}/{path}{suffix}")
+        assert response.status_code == 404, (suffix, response.text)
+        if suffix == "/export":
+            assert response.content == b""
+
+
+# ----------------------------------------------------------------------------- CORS and metrics
+
+DEV_ORIGIN = "http://localhost:5173"
+
+
+def test_cors_is_off_by_default(client, doc):
+    session_id = create_generated(client, doc)
+    preflight = client.options(f"{BASE}/{session_id}/export",
+                               headers={"Origin": DEV_ORIGIN, "Access-Control-Request-Method": "GET"})
+    assert "access-control-allow-origin" not in preflight.headers
+    export = client.get(f"{BASE}/{session_id}/export", headers={"Origin": DEV_ORIGIN})
+    assert export.status_code == 200 and "access-control-allow-origin" not in export.headers
+
+
+def test_cors_preflight_and_exposed_headers_for_a_configured_origin(make_app, doc):
+    with TestClient(make_app(cors_origins=(DEV_ORIGIN, "https://app.example"))) as cors:
+        session_id = create_generated(cors, doc)
+        url = f"{BASE}/{session_id}/export"
+        preflight = cors.options(url, headers={"Origin": DEV_ORIGIN, "Access-Control-Request-Method": "GET",
+                                               "Access-Control-Request-Headers": "if-none-match, range"})
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == DEV_ORIGIN
+        assert "GET" in preflight.headers["access-control-allow-methods"]
+        allowed = preflight.headers["access-control-allow-headers"].lower()
+        assert "if-none-match" in allowed and "range" in allowed
+        post = cors.options(BASE, headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+                                           "Access-Control-Request-Headers": "content-type"})
+        assert post.status_code == 200 and post.headers["access-control-allow-origin"] == "https://app.example"
+
+        export = cors.get(url, headers={"Origin": DEV_ORIGIN})
+        assert export.status_code == 200 and export.headers["access-control-allow-origin"] == DEV_ORIGIN
+        exposed = {name.strip().lower() for name in export.headers["access-control-expose-headers"].split(",")}
+        assert {"content-disposition", "content-length", "etag"} <= exposed
+        missing = cors.get(f"{BASE}/u{uuid.uuid4().hex[:15]}/export", headers={"Origin": DEV_ORIGIN})
+        assert missing.status_code == 404 and missing.headers["access-control-allow-origin"] == DEV_ORIGIN
+
+        other = cors.options(url, headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+        assert other.status_code == 400 and "access-control-allow-origin" not in other.headers
+        assert "access-control-allow-origin" not in cors.get(url, headers={"Origin": "https://evil.example"}).headers
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in a Prometheus text exposition."""
+    wanted = name + ("{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else "")
+    for line in text.splitlines():
+        if line.startswith(wanted + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"{wanted} not in metrics")
+
+
+def test_metrics_count_compiles_cache_and_rejections(make_app, renderer, doc):
+    with TestClient(make_app(warm_workers=False)) as test_client:
+        page = test_client.get("/metrics")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/plain")
+        before = page.text
+        for name in ("texreport_worker_restarts_total", "texreport_format_builds_total",
+                     "texreport_render_ahead_hits_total", "texreport_queue_waiting", "texreport_compiles_running",
+                     "texreport_rejections_total"):
+            metric(before, name)
+        assert metric(before, "texreport_compile_seconds_count", path="cold") == 0
+        session_id = create_generated(test_client, doc)
+        test_client.get(f"{BASE}/{session_id}/export")
+        test_client.get(f"{BASE}/{session_id}/export")
+        test_client.get(f"{BASE}/{session_id}/export")
+        after = test_client.get("/metrics").text
+        assert metric(after, "texreport_compile_seconds_count", path="cold") == 1
+        assert metric(after, "texreport_compile_seconds_count", path="warm") == 0
+        assert metric(after, "texreport_pdf_cache_total", result="miss") == 1
+        assert metric(after, "texreport_pdf_cache_total", result="hit") == 2
+        assert metric(after, "texreport_queue_waiting") == 0
+
+
+def test_metrics_count_rejections(make_app, renderer, doc):
+    renderer.gate = threading.Event()
+    ids = ["r" + uuid.uuid4().hex[:15] for _ in range(2)]
+
+    async def scenario(async_client):
+        for session_id in ids:
+            await create_generated_async(async_client, doc, session_id)
+        first = asyncio.create_task(async_client.get(f"{BASE}/{ids[0]}/export"))
+        await wait_for(lambda: len(renderer.calls) == 1)
+        busy = await async_client.get(f"{BASE}/{ids[1]}/export")
+        running = (await async_client.get("/metrics")).text
+        renderer.gate.set()
+        await first
+        return busy, running
+
+    busy, running = run_async(make_app, scenario, max_compiles=1, max_queue=0)
+    assert busy.status_code == 503
+    assert metric(running, "texreport_rejections_total") == 1
+    assert metric(running, "texreport_compiles_running") == 1

@@ -12,10 +12,10 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from texreport.http import app as app_module  # noqa: E402
-from texreport.http.app import Settings, create_app  # noqa: E402
+from texreport.http import app as app_module
+from texreport.http.app import Settings, create_app
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 BASE = "/api/interview/sessions"
@@ -25,7 +25,7 @@ class CountingRealRenderer:
     """The pipeline renderer the service uses by default, with a call counter."""
 
     def __init__(self) -> None:
-        self.real = app_module._pipeline_renderer(120.0, warm=True)  # the service default
+        self.real = app_module.pipeline_renderer(120.0, warm=True)  # the service default
         self.calls = 0
         self._lock = threading.Lock()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -13,13 +14,12 @@ import pytest
 
 pytest.importorskip("sqlalchemy")
 
-from texreport.http.store import (  # noqa: E402
+from texreport.http.records import SessionStatus, canonical_json
+from texreport.http.store import (
     QuestionNotFound,
     SessionExists,
     SessionNotFound,
-    SessionStatus,
     Store,
-    canonical_json,
     normalize_url,
 )
 
@@ -100,7 +100,7 @@ def test_submit_answer_keeps_evaluation_unless_given(store):
     session_id = new_id()
     store.create_session(session_id, document(session_id))
     record = store.submit_answer(session_id, 0, answer="new")
-    assert [(a.answer, a.score, a.feedback) for a in record.answers][0] == ("new", 60, "F0")
+    assert next((a.answer, a.score, a.feedback) for a in record.answers) == ("new", 60, "F0")
 
 
 def test_submit_answer_errors(store):
@@ -136,7 +136,7 @@ def test_concurrent_generation_and_pdf_saves_do_not_conflict(store):
         try:
             results.append(store.generate_report(session_id, lambda r: {"sessionId": r.session_id}).canonical)
             store.save_pdf(session_id, f"{n:064d}", f'"{n}"', b"%PDF-" + bytes([65 + n]))
-        except Exception as error:  # noqa: BLE001 — collected and asserted below
+        except Exception as error:
             errors.append(error)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
@@ -195,7 +195,157 @@ def test_schema_creation_is_idempotent(tmp_path):
     url = f"sqlite:///{tmp_path / 'twice.db'}"
     Store(url).close()
     second = Store(url)
-    second.create_schema()
+    second.upgrade_schema()
     assert second.count_sessions() == 0
     second.close()
     assert Path(tmp_path / "twice.db").exists()
+
+
+# ----------------------------------------------------------------------------- schema migrations
+
+
+def release_0_1_0_metadata():
+    """The tables texreport 0.1.0 created with ``create_all`` (frozen copy; no version table)."""
+    from sqlalchemy import (
+        Column,
+        DateTime,
+        ForeignKey,
+        Integer,
+        LargeBinary,
+        MetaData,
+        String,
+        Table,
+        Text,
+    )
+
+    old = MetaData()
+    parent = "texreport_sessions.session_id"
+    Table("texreport_sessions", old, Column("session_id", String(128), primary_key=True),
+          Column("status", String(16), nullable=False), Column("document", Text, nullable=False),
+          Column("total_questions", Integer, nullable=False), Column("overall_score", Integer, nullable=True),
+          Column("created_at", DateTime(timezone=True), nullable=False),
+          Column("updated_at", DateTime(timezone=True), nullable=False))
+    Table("texreport_answers", old,
+          Column("session_id", String(128), ForeignKey(parent, ondelete="CASCADE"), primary_key=True),
+          Column("question_index", Integer, primary_key=True), Column("answer", Text, nullable=True),
+          Column("score", Integer, nullable=True), Column("feedback", Text, nullable=True),
+          Column("updated_at", DateTime(timezone=True), nullable=False))
+    Table("texreport_reports", old,
+          Column("session_id", String(128), ForeignKey(parent, ondelete="CASCADE"), primary_key=True),
+          Column("report", Text, nullable=False), Column("generated_at", DateTime(timezone=True), nullable=False))
+    Table("texreport_pdfs", old,
+          Column("session_id", String(128), ForeignKey(parent, ondelete="CASCADE"), primary_key=True),
+          Column("cache_key", String(64), nullable=False), Column("etag", String(80), nullable=False),
+          Column("size", Integer, nullable=False), Column("pdf", LargeBinary, nullable=False),
+          Column("created_at", DateTime(timezone=True), nullable=False))
+    return old
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_db_url(request, tmp_path) -> str:
+    """A database with nothing in it (PostgreSQL: a new database on the test server)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = make_url(normalize_url(request.getfixturevalue("pg_url")))
+    name = "t" + uuid.uuid4().hex[:12]
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def test_a_database_made_by_release_0_1_0_is_upgraded_and_keeps_its_sessions(empty_db_url):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import create_engine, inspect
+
+    from texreport.http.schema import VERSION_TABLE, current_revision, head_revision
+
+    engine = create_engine(normalize_url(empty_db_url))
+    old = release_0_1_0_metadata()
+    old.create_all(engine)
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(old.tables["texreport_sessions"].insert().values(
+            session_id="old1", status="COMPLETED", total_questions=1, overall_score=70, created_at=now, updated_at=now,
+            document=canonical_json({"sessionId": "old1", "overallScore": 70, "questionDetails": [
+                {"questionIndex": 0, "question": "q", "category": "c", "score": 70}]})))
+        connection.execute(old.tables["texreport_answers"].insert().values(
+            session_id="old1", question_index=0, answer="kept", score=70, feedback=None, updated_at=now))
+    assert current_revision(engine) is None
+
+    store = Store(empty_db_url)                          # what `texreport serve` does on start
+    try:
+        assert current_revision(store.engine) == head_revision() == "0002"
+        assert inspect(store.engine).has_table("texreport_leases") and inspect(store.engine).has_table(VERSION_TABLE)
+        record = store.get_session("old1")
+        assert record is not None and record.answers[0].answer == "kept"
+        assert store.take_lease("old1", "k" * 64, "me", 30) and not store.take_lease("old1", "k" * 64, "you", 30)
+        store.upgrade_schema()                           # again: nothing to do
+        assert store.delete_session("old1") and store.count_sessions() == 0
+    finally:
+        store.close()
+        engine.dispose()
+
+
+def test_the_tables_the_store_uses_are_the_tables_the_migrations_make(empty_db_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from texreport.http.store import metadata
+
+    store = Store(empty_db_url)
+    try:
+        with store.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        assert [d for d in differences if "alembic_version" not in str(d)] == []
+    finally:
+        store.close()
+
+
+def test_db_upgrade_command(tmp_path):
+    import subprocess
+    import sys
+
+    from texreport.http.schema import current_revision, head_revision
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    texreport = Path(sys.executable).parent / "texreport"
+    result = subprocess.run([str(texreport), "db", "upgrade", "--db", url], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert head_revision() in result.stdout
+    store = Store(url, upgrade_schema=False)
+    try:
+        assert current_revision(store.engine) == head_revision()
+    finally:
+        store.close()
+    env_result = subprocess.run([str(texreport), "db", "upgrade"], capture_output=True, text=True, timeout=120,
+                                check=False, env={**os.environ, "TEXREPORT_DB": f"sqlite:///{tmp_path / 'env.db'}"})
+    assert env_result.returncode == 0 and (tmp_path / "env.db").exists()
+
+
+def test_compile_leases(store):
+    session_id = new_id()
+    store.create_session(session_id, document(session_id))
+    key = "a" * 64
+    assert store.take_lease(session_id, key, "one", 30)
+    assert not store.take_lease(session_id, key, "two", 30)          # held by another owner
+    assert store.take_lease(session_id, key, "one", 30)              # its owner may extend it
+    assert store.take_lease(session_id, "b" * 64, "two", 30)         # another PDF of the session: its own lease
+    assert store.lease_holder(session_id, key) == "one"
+    assert store.renew_lease(session_id, key, "one", 30) and not store.renew_lease(session_id, key, "two", 30)
+    store.release_lease(session_id, key, "two")                       # not its lease: nothing happens
+    assert store.lease_holder(session_id, key) == "one"
+    store.release_lease(session_id, key, "one")
+    assert store.lease_holder(session_id, key) is None and store.take_lease(session_id, key, "two", 30)
+    assert store.renew_lease(session_id, key, "two", -1)              # expired a second ago …
+    assert store.lease_holder(session_id, key) is None                # … so it holds nothing …
+    assert store.take_lease(session_id, key, "three", 30)             # … and another owner takes over
+    assert store.delete_session(session_id) and store.lease_holder(session_id, key) is None
+    with pytest.raises(SessionNotFound):
+        store.take_lease(session_id, key, "one", 30)

@@ -6,6 +6,7 @@ import pytest
 
 from pdfcheck import body_text, render_file, squash, word_boxes
 from texreport.charts import MAX_BARS_PER_CHART
+from texreport.limits import MAX_CATEGORIES, MAX_HEADING_CHARS
 from texreport.view import chart_label
 
 
@@ -22,8 +23,35 @@ def many_categories(document):
 
 
 def long_category_names(document):
-    document["categoryScores"][0]["category"] = "分布式系统设计与高并发架构" * 30
-    document["categoryScores"][1]["category"] = "A" * 900
+    document["categoryScores"][0]["category"] = ("分布式系统设计与高并发架构" * 30)[:MAX_HEADING_CHARS]
+    document["categoryScores"][1]["category"] = "A" * MAX_HEADING_CHARS
+    return document
+
+
+_NAME = "分布式系统设计与高并发架构负载均衡" * 20
+
+
+def table_rows_filling_a_page(document):
+    # 25 rows of 150 characters: a plain tabular would run ~18 rows past the page's bottom.
+    document["categoryScores"] = [
+        {"category": f"{i:03d}{_NAME}"[:150], "score": (i * 37) % 101, "questionCount": 1} for i in range(25)]
+    return document
+
+
+def every_category_at_its_limit(document):
+    # The most the limits allow: every category name at its length limit (also on the document-info line).
+    document["categoryScores"] = [
+        {"category": f"{i:03d}{_NAME}"[:MAX_HEADING_CHARS], "score": (i * 37) % 101, "questionCount": 1}
+        for i in range(MAX_CATEGORIES)]
+    return document
+
+
+def headings_at_their_limit(document):
+    # A question's category and a plan area are headings, which never break across pages.
+    for i, question in enumerate(document["questionDetails"][:3]):
+        question["category"] = f"{i:03d}{_NAME}"[:MAX_HEADING_CHARS]
+    document["improvementPlan"] = {"items": [{"area": f"域{i}{_NAME}"[:MAX_HEADING_CHARS], "actions": ["练习"]}
+                                             for i in range(3)]}
     return document
 
 
@@ -34,15 +62,20 @@ def many_questions(document):
     return document
 
 
-@pytest.mark.parametrize("shape", [many_categories, long_category_names, many_questions],
+@pytest.mark.parametrize("shape", [many_categories, long_category_names, many_questions, table_rows_filling_a_page,
+                                   every_category_at_its_limit, headings_at_their_limit],
                          ids=lambda f: f.__name__)
 def test_extreme_reports_stay_on_their_pages(tmp_path, document, shape):
     document = shape(document)
     pdf = render_file(document, tmp_path / "extreme.pdf")
     assert outside_the_page(pdf) == []
-    text = squash(body_text(pdf))
+    text = squash(body_text(pdf))   # above the footer: a row under it or past the page is lost
     for category in document["categoryScores"]:
         assert squash(category["category"]) in text   # the table always has the full name
+    for question in document["questionDetails"]:
+        assert squash(question["category"]) in text
+    for item in (document.get("improvementPlan") or {}).get("items", []):
+        assert squash(item["area"]) in text
 
 
 def test_bar_charts_are_split_to_fit_a_page(document):

@@ -78,6 +78,26 @@ def _key_points(d, n):
     d["referenceAnswers"][0]["keyPoints"] = ["ok"] * n
 
 
+def _question_category(d, n):
+    d["questionDetails"][1]["category"] = "类" * n
+
+
+def _area(d, n):
+    d["improvementPlan"] = {"items": [{"area": "域" * n}]}
+
+
+def _actions(d, n):
+    d["improvementPlan"] = {"items": [{"area": "a", "actions": ["ok"] * n}]}
+
+
+def _derived_categories(d, n):
+    # Without categoryScores the questions' categories become the category table: the same cap.
+    template = d["questionDetails"][0]
+    d["questionDetails"] = [dict(template, questionIndex=i, category=f"c{i}") for i in range(n)]
+    d["referenceAnswers"] = []
+    d["categoryScores"] = []
+
+
 def _plan_items(d, n):
     d["improvementPlan"] = {"items": [{"area": f"a{i}"} for i in range(n)]}
 
@@ -91,13 +111,18 @@ LIMITS = [
     ("question", _question, models.MAX_TEXT_CHARS, models.MAX_TEXT_CHARS, "questionDetails.2.question"),
     ("strength", _strength, models.MAX_ITEM_CHARS, models.MAX_ITEM_CHARS, "strengths.0"),
     ("keyPoint", _key_point, models.MAX_ITEM_CHARS, models.MAX_ITEM_CHARS, "referenceAnswers.0.keyPoints.0"),
-    ("category", _category, models.MAX_LABEL_CHARS, models.MAX_LABEL_CHARS, "categoryScores.0.category"),
+    ("category", _category, models.MAX_HEADING_CHARS, models.MAX_HEADING_CHARS, "categoryScores.0.category"),
+    ("questionCategory", _question_category, models.MAX_HEADING_CHARS, models.MAX_HEADING_CHARS,
+     "questionDetails.1.category"),
+    ("area", _area, models.MAX_HEADING_CHARS, models.MAX_HEADING_CHARS, "improvementPlan.items.0.area"),
     ("candidateName", _candidate, models.MAX_LABEL_CHARS, models.MAX_LABEL_CHARS, "candidate.name"),
     ("questions", _questions, models.MAX_QUESTIONS, models.MAX_QUESTIONS, "questionDetails"),
     ("categories", _categories, models.MAX_CATEGORIES, models.MAX_CATEGORIES, "categoryScores"),
     ("strengths", _strengths, models.MAX_LIST_ITEMS, models.MAX_LIST_ITEMS, "strengths"),
     ("keyPoints", _key_points, models.MAX_LIST_ITEMS, models.MAX_LIST_ITEMS, "referenceAnswers.0.keyPoints"),
     ("planItems", _plan_items, models.MAX_CATEGORIES, models.MAX_CATEGORIES, "improvementPlan.items"),
+    ("derivedCategories", _derived_categories, models.MAX_CATEGORIES, models.MAX_CATEGORIES, "questionDetails"),
+    ("actions", _actions, models.MAX_LIST_ITEMS, models.MAX_LIST_ITEMS, "improvementPlan.items.0.actions"),
 ]
 
 

@@ -54,14 +54,13 @@ class Server:
         self.process: subprocess.Popen | None = None
         self.base = ""
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         port = _free_port()
-        log = open(self.folder / "server.log", "ab")
         env = dict(os.environ, TMPDIR=str(self.tmp))
-        self.process = subprocess.Popen(
-            [str(TEXREPORT), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", self.db_url, *self.extra],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, env=env)
-        log.close()
+        with open(self.folder / "server.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [str(TEXREPORT), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", self.db_url, *self.extra],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, env=env)
         self.base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -269,3 +268,103 @@ def test_client_disconnect_mid_compile_leaves_nothing_behind(tmp_path, report_do
         server.stop()
     assert _stray_compiles(server) == []
     assert sorted(p.name for p in server.tmp.iterdir() if p.name.startswith("texreport-")) == []
+
+
+# ----------------------------------------------------------------------------- several instances
+
+
+def _compiles(server: Server) -> float:
+    """How many exports this instance compiled, from its /metrics."""
+    text = httpx.get(server.base + "/metrics", timeout=30).text
+    return sum(float(line.split()[-1]) for line in text.splitlines()
+               if line.startswith("texreport_compile_seconds_count{"))
+
+
+def _together(calls: list) -> list:
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index: int) -> None:
+        barrier.wait(60)
+        results[index] = calls[index]()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    return results
+
+
+def _lease_rows(pg_url: str, session_id: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    from texreport.http.store import normalize_url
+
+    engine = create_engine(normalize_url(pg_url))
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM texreport_leases WHERE session_id = :s"),
+                                          {"s": session_id}).scalar_one())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_two_instances_on_one_postgresql_compile_once_and_survive_each_other(tmp_path, pg_url, report_document):
+    options = ("--no-warm", "--lease-seconds", "3", "--max-compiles", "2")
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        folder.mkdir()
+    first, second = (Server(folder, pg_url, *options).start() for folder in folders)
+    try:
+        for server in (first, second):
+            assert httpx.get(server.base + "/readyz", timeout=120).status_code == 200   # probe compile done
+        session_id = f"multi{uuid.uuid4().hex[:10]}"
+        with httpx.Client(base_url=first.base, timeout=120) as client:
+            _create(client, report_document, session_id)
+        url = f"/api/interview/sessions/{session_id}/export"
+
+        # Concurrent exports of one session through both instances: one compile, one PDF.
+        responses = _together([lambda s=s: httpx.get(s.base + url, timeout=180) for s in (first, second) * 3])
+        assert [r.status_code for r in responses] == [200] * 6
+        assert len({r.content for r in responses}) == 1 and len({r.headers["etag"] for r in responses}) == 1
+        assert responses[0].content.startswith(b"%PDF-")
+        assert _compiles(first) + _compiles(second) == 1
+        for server in (first, second):                                        # both serve the cached PDF
+            assert httpx.get(server.base + url, timeout=60).content == responses[0].content
+        assert _compiles(first) + _compiles(second) == 1
+
+        # A session deleted through one instance is gone for the other.
+        assert httpx.delete(f"{second.base}/api/interview/sessions/{session_id}", timeout=60).status_code == 200
+        assert httpx.get(f"{first.base}/api/interview/sessions/{session_id}", timeout=60).status_code == 404
+        assert httpx.get(first.base + url, timeout=60).status_code == 404
+
+        # An instance killed mid-compile does not block the other: its lease expires.
+        victim = f"kill{uuid.uuid4().hex[:10]}"
+        with httpx.Client(base_url=first.base, timeout=120) as client:
+            _create(client, report_document, victim)
+        victim_url = f"/api/interview/sessions/{victim}/export"
+        hung_up = threading.Thread(target=lambda: _swallow(lambda: httpx.get(first.base + victim_url, timeout=120)))
+        hung_up.start()
+        deadline = time.monotonic() + 60
+        while not (_lease_rows(pg_url, victim) and _stray_compiles(first)) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _lease_rows(pg_url, victim) == 1, "the first instance never took the lease"
+        first.kill9()
+        hung_up.join(60)
+        compiled_before = _compiles(second)
+        response = httpx.get(second.base + victim_url, timeout=180)
+        assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+        assert _compiles(second) == compiled_before + 1                     # it compiled once the lease expired
+    finally:
+        first.stop()
+        second.stop()
+
+
+def _swallow(call) -> None:
+    try:
+        call()
+    except httpx.HTTPError:
+        pass

@@ -519,8 +519,8 @@ def test_every_band_has_a_label_in_every_language() -> None:
 @pytest.mark.parametrize(("count", "name_length", "breaks"), [
     (view_module.LONG_TABLE_CATEGORIES, 10, False),
     (view_module.LONG_TABLE_CATEGORIES + 1, 10, True),
-    (3, view_module.LONG_TABLE_NAME_CHARS, False),
-    (3, view_module.LONG_TABLE_NAME_CHARS + 1, True),
+    (4, view_module.LONG_TABLE_NAME_CHARS // 4, False),
+    (4, view_module.LONG_TABLE_NAME_CHARS // 4 + 1, True),
 ])
 def test_category_table_breaks_across_pages_only_when_it_may_not_fit(count: int, name_length: int,
                                                                       breaks: bool) -> None:

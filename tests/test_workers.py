@@ -147,7 +147,10 @@ def test_worker_environment_is_the_sandbox(monkeypatch):
     worker = Worker(ARTICLE)
     try:
         assert seen["env"] == compiler.sandbox_environment()
-        assert seen["process_group"] == 0 and seen["preexec_fn"] is not None
+        # no preexec_fn (unsafe with threads): the rlimits come from the exec'd limiter
+        assert seen["process_group"] == 0 and seen.get("preexec_fn") is None
+        assert seen["command"] == compiler.limited_command(seen["command"][seen["command"].index("--") + 1:],
+                                                           CompileLimits())
         assert "-no-shell-escape" in seen["command"]
     finally:
         worker.discard()

@@ -16,7 +16,10 @@ What a caller must know:
   inputs ever write the same file.
 * **Shards**: ``shard=(i, n)`` keeps every n-th item of the sorted list starting
   at the i-th (1-based): deterministic for the same inputs on every machine, no
-  coordinator needed.
+  coordinator needed. In a Kubernetes indexed Job the CLI takes the shard from
+  ``JOB_COMPLETION_INDEX``/``JOB_COMPLETIONS`` (:func:`shard_from_environment`).
+* **One file, one report**: a file found under several names (a glob through a
+  symlink loop, a folder and a glob naming the same file) is rendered once.
 * **Failures** never stop the batch: each becomes a :class:`BatchResult` with
   the reason.
 * **Interrupting** (KeyboardInterrupt in the calling thread) stops queued items,
@@ -33,23 +36,41 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from .compiler import CompileLimits, compile_xdv, kill_group, xdv_to_pdf
+from .compiler import CompileLimits, compile_xdv, disk_full_as_error, kill_group, xdv_to_pdf
 from .errors import CompileError, InputError, TexreportError
 from .formats import ensure_format, preamble_input
 from .jobdirs import job_folder, write_files
 from .models import load_json
 from .naming import export_filename, is_safe_session_id
-from .pipeline import BODY_NAME, JobSource, RenderOptions, fixed_files, prepare, write_atomic
+from .paths import user_file_mode
+from .pipeline import (
+    BODY_NAME,
+    JobSource,
+    RenderOptions,
+    fixed_files,
+    prepare,
+    write_atomic,
+)
+from .reading import read_document
 from .theme import Theme, resolve_theme
 from .workers import WorkerPool
 
-__all__ = ["BatchItem", "BatchResult", "BatchSummary", "expand_inputs", "plan_batch", "parse_shard", "run_batch",
-           "DEFAULT_GROUP"]
+__all__ = [
+    "DEFAULT_GROUP",
+    "BatchItem",
+    "BatchResult",
+    "BatchSummary",
+    "expand_inputs",
+    "parse_shard",
+    "plan_batch",
+    "run_batch",
+    "shard_from_environment",
+]
 
 DEFAULT_GROUP = 4  # reports per xelatex run: ~0.65 CPU-s of preamble shared by four
 
@@ -107,7 +128,39 @@ def expand_inputs(arguments: Iterable[str]) -> list[Path]:
         if not matches:
             raise InputError(f"no report files match {argument}")
         found.update(matches)
-    return sorted(found, key=lambda p: p.as_posix())
+    return _one_path_per_file(sorted(found, key=lambda p: p.as_posix()))
+
+
+def _one_path_per_file(paths: Sequence[Path]) -> list[Path]:
+    """Keep the first path of each file: a glob through a symlink loop finds one file under many names."""
+    seen: set[tuple[int, int]] = set()
+    kept = []
+    for path in paths:
+        try:
+            status = path.stat()
+        except OSError:
+            kept.append(path)  # fails later, in its own job, with the reason
+            continue
+        if (status.st_dev, status.st_ino) not in seen:
+            seen.add((status.st_dev, status.st_ino))
+            kept.append(path)
+    return kept
+
+
+def shard_from_environment(environ: Mapping[str, str]) -> tuple[int, int] | None:
+    """This pod's shard in a Kubernetes indexed Job (``JOB_COMPLETION_INDEX`` of ``JOB_COMPLETIONS``), if set.
+
+    The index is 0-based, the shard 1-based: index 2 of 8 completions is shard 3/8.
+    Raises ValueError for values that are not such a pair.
+    """
+    index_text, count_text = environ.get("JOB_COMPLETION_INDEX"), environ.get("JOB_COMPLETIONS")
+    if index_text is None or count_text is None:
+        return None
+    try:
+        return parse_shard(f"{int(index_text) + 1}/{int(count_text)}")
+    except ValueError:
+        raise ValueError(f"JOB_COMPLETION_INDEX={index_text!r} and JOB_COMPLETIONS={count_text!r} "
+                         "are not an index below a count") from None
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -125,13 +178,14 @@ def parse_shard(text: str) -> tuple[int, int]:
 def _session_id(path: Path) -> str | None:
     # Only the id, not a validation: a bad report fails later, in its own job.
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        data = json.loads(read_document(path).decode("utf-8-sig"))
+    except Exception:
         return None
     if isinstance(data, dict):
         for holder in (data, data.get("data")):  # a bare report or the {code, message, data} envelope
-            if isinstance(holder, dict) and isinstance(holder.get("sessionId"), str):
-                return holder["sessionId"]
+            session_id = holder.get("sessionId") if isinstance(holder, dict) else None
+            if isinstance(session_id, str):
+                return session_id
     return None
 
 
@@ -150,15 +204,19 @@ def plan_batch(sources: Sequence[Path], *, shard: tuple[int, int] = (1, 1)) -> l
         else:
             wanted.append(None)
     items = []
-    for path, name in zip(ordered, wanted):
-        if name is None:
-            name, suffix = f"{path.stem}.pdf", 2
-            while name in taken:
-                name, suffix = f"{path.stem}-{suffix}.pdf", suffix + 1
-            taken.add(name)
-        items.append(BatchItem(path, name))
+    for path, wanted_name in zip(ordered, wanted, strict=True):
+        items.append(BatchItem(path, wanted_name or _free_name(path.stem, taken)))
     index, count = shard
     return items[index - 1::count]
+
+
+def _free_name(stem: str, taken: set[str]) -> str:
+    """``{stem}.pdf``, else ``{stem}-2.pdf`` …: the first name not taken yet (and take it)."""
+    name, suffix = f"{stem}.pdf", 2
+    while name in taken:
+        name, suffix = f"{stem}-{suffix}.pdf", suffix + 1
+    taken.add(name)
+    return name
 
 
 class _Running:
@@ -188,7 +246,7 @@ class _Running:
             kill_group(process)
 
 
-_RANGE = re.compile(r"^TRRANGE (\d+) (START|END) (\d+)$", re.M)
+_RANGE = re.compile(r"^TRRANGE (\d+) (START|END) (\d+)$", re.MULTILINE)
 
 
 def _compile_together(jobs: Sequence[JobSource], timeout: float, running: _Running) -> list[bytes]:
@@ -201,7 +259,7 @@ def _compile_together(jobs: Sequence[JobSource], timeout: float, running: _Runni
     fails; the caller then renders the group's reports one by one.
     """
     limits = CompileLimits(timeout=timeout * len(jobs))
-    with job_folder("batch") as folder_name:
+    with disk_full_as_error(), job_folder("batch") as folder_name:
         folder = Path(folder_name)
         write_files(folder, jobs[0].fixed)
         fmt = ensure_format(jobs[0].fixed, limits=limits)
@@ -244,7 +302,7 @@ def _prefix(number: int) -> str:
 
 
 def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None, timeout: float,
-                  pool: WorkerPool, running: _Running, stop: threading.Event,
+                  pool: WorkerPool, running: _Running, stop: threading.Event, file_mode: int,
                   theme: Theme | None = None) -> list[BatchResult]:
     """Read, check and lay out each item, typeset the good ones together, write each PDF."""
     results: list[BatchResult] = []
@@ -256,15 +314,12 @@ def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None
             results.append(BatchResult(item, 0.0, "interrupted"))
             continue
         try:
-            try:
-                raw = item.source.read_bytes()
-            except OSError as error:
-                raise InputError(f"cannot read {item.source}: {error.strerror}") from None
+            raw = read_document(item.source)
             options = RenderOptions(lang=lang, limits=limits, theme=theme)
             prepared.append((item, prepare(load_json(raw), options=options, name_prefix=_prefix(number)), started))
         except TexreportError as error:
             results.append(BatchResult(item, time.monotonic() - started, str(error)))
-        except Exception as error:  # one broken report must never stop the others
+        except Exception as error:
             results.append(BatchResult(item, time.monotonic() - started, f"{type(error).__name__}: {error}"))
     pdfs: list[bytes] | None = None
     if len(prepared) > 1 and not stop.is_set():
@@ -281,10 +336,10 @@ def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None
             if stop.is_set():
                 results.append(BatchResult(item, time.monotonic() - started, "interrupted"))
                 continue
-            write_atomic(output_dir / item.output_name, pdf)
+            write_atomic(output_dir / item.output_name, pdf, mode=file_mode)
         except TexreportError as error:
             results.append(BatchResult(item, time.monotonic() - started, str(error)))
-        except Exception as error:  # one broken report must never stop the others
+        except Exception as error:
             results.append(BatchResult(item, time.monotonic() - started, f"{type(error).__name__}: {error}"))
         else:
             results.append(BatchResult(item, time.monotonic() - started))
@@ -319,6 +374,7 @@ def run_batch(
     results: list[BatchResult] = []
     stop = threading.Event()
     running = _Running()
+    file_mode = user_file_mode()  # PDFs respect the umask, like any other tool's output
     # Warm workers serve groups of one and the fallback; spares only pay off without groups.
     pool = WorkerPool(spares=jobs if group == 1 else 0)
     executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="texreport-batch")
@@ -327,7 +383,8 @@ def run_batch(
         if items and group == 1:
             pool.warm_up(fixed_files(chosen))  # preambles load while the first reports are laid out
         pending: set[Future[list[BatchResult]]] = {
-            executor.submit(_render_group, chunk, output_dir, lang, timeout, pool, running, stop, chosen)
+            executor.submit(_render_group, chunk, output_dir, lang, timeout, pool, running, stop, file_mode,
+                            chosen)
             for chunk in groups
         }
         while pending:

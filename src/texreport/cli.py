@@ -10,39 +10,33 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from . import __version__
-from .errors import InputError, TexreportError
+from .errors import InputError, TexreportError, printable
+from .signals import EXIT_TERMINATED, Terminated, exit_on_sigterm
 
-__all__ = ["main", "cli"]
+if TYPE_CHECKING:
+    from .models import Report
+
+__all__ = ["cli", "main"]
 
 _state: dict[str, bool] = {}
 
 
 def _fail(error: TexreportError) -> NoReturn:
-    click.echo(f"texreport: error: {error}", err=True)
+    click.echo(printable(f"texreport: error: {error}"), err=True)
     sys.exit(error.exit_code)
 
 
-def _read_input(source: str) -> object:
-    """Parse the input document (a path or ``-`` for stdin) into a report model."""
+def _read_input(source: str) -> Report:
+    """Parse the input document (a path or ``-`` for stdin; read no further than the size limit)."""
     from .models import load_json
+    from .reading import read_bounded, read_document
 
-    if source == "-":
-        raw = sys.stdin.buffer.read()
-    else:
-        path = Path(source)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"no such file: {source}") from None
-        except IsADirectoryError:
-            raise InputError(f"is a folder, not a report file: {source}") from None
-        except OSError as error:
-            raise InputError(f"cannot read {source}: {error.strerror}") from None
+    raw = read_bounded(sys.stdin.buffer) if source == "-" else read_document(Path(source))
     return load_json(raw)
 
 
@@ -99,7 +93,7 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
             render_to_file(report, output, options=options, keep_dir=keep)
     except TexreportError as error:
         _fail(error)
-    click.echo(str(output))
+    click.echo(printable(str(output)))
     _state["skip_teardown"] = True  # the pool and its workers are closed; nothing else is pending
 
 
@@ -118,11 +112,12 @@ def validate(source: str, theme: str | None) -> None:
         check_characters(report, chosen)
     except DocumentInvalid as error:
         for field, message in error.errors:
-            click.echo(f"texreport: error: {field}: {message}" if field else f"texreport: error: {message}", err=True)
+            line = f"texreport: error: {field}: {message}" if field else f"texreport: error: {message}"
+            click.echo(printable(line), err=True)
         sys.exit(error.exit_code)
     except TexreportError as error:
         _fail(error)
-    click.echo(f"ok: session {report.session_id}, {len(report.question_details)} questions")
+    click.echo(printable(f"ok: session {report.session_id}, {len(report.question_details)} questions"))
 
 
 @cli.command()
@@ -151,7 +146,7 @@ def tex(source: str, folder: Path, lang: str | None, theme: str | None) -> None:
     except TexreportError as error:
         _fail(error)
     for name in sorted(job.files):
-        click.echo(str(folder / name))
+        click.echo(printable(str(folder / name)))
 
 
 @cli.command()
@@ -162,24 +157,37 @@ def tex(source: str, folder: Path, lang: str | None, theme: str | None) -> None:
               help="xelatex runs at once.")
 @click.option("--group", type=click.IntRange(min=1), default=4, show_default=True,
               help="Reports typeset in one xelatex run (the preamble loads once for them); 1: one run each.")
-@click.option("--shard", default="1/1", show_default=True, metavar="I/N",
-              help="Render only this machine's share: every N-th report of the sorted inputs, from the I-th.")
+@click.option("--shard", default=None, metavar="I/N",
+              help="Render only this machine's share: every N-th report of the sorted inputs, from the I-th "
+                   "(default: JOB_COMPLETION_INDEX+1/JOB_COMPLETIONS in a Kubernetes indexed Job, else 1/1).")
 @lang_option
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds before one report's xelatex is stopped.")
 @theme_option
-def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: str, lang: str | None,
+def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: str | None, lang: str | None,
           timeout: float, theme: str | None) -> None:
     """Render many reports (files, folders, globs) into a folder; exit 1 if any failed."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-        TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    from .batch import expand_inputs, parse_shard, plan_batch, run_batch
+    from .batch import (
+        expand_inputs,
+        parse_shard,
+        plan_batch,
+        run_batch,
+        shard_from_environment,
+    )
     from .theme import resolve_theme
 
     try:
-        shard_pair = parse_shard(shard)
+        shard_pair = parse_shard(shard) if shard is not None else shard_from_environment(os.environ) or (1, 1)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--shard") from None
     try:
@@ -203,15 +211,17 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
         try:
             summary = run_batch(items, folder, jobs=jobs, lang=lang, timeout=timeout, on_result=advance, group=group,
                                 theme=chosen)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM
             # run_batch has killed every xelatex; click would turn this into "Aborted!" and exit 1.
             progress.stop()
             done = int(progress.tasks[0].completed)
-            console.print(f"texreport: interrupted after {done} of {len(items)} reports", markup=False,
+            what, code = ("terminated", EXIT_TERMINATED) if isinstance(interrupt, Terminated) else ("interrupted", 130)
+            console.print(f"texreport: {what} after {done} of {len(items)} reports", markup=False,
                           highlight=False, soft_wrap=True)
-            sys.exit(130)
+            sys.exit(code)
     for failure in summary.failed:
-        console.print(f"failed: {failure.item.source}: {failure.error}", markup=False, highlight=False, soft_wrap=True)
+        console.print(printable(f"failed: {failure.item.source}: {failure.error}"), markup=False, highlight=False,
+                      soft_wrap=True)
     rate = summary.done / summary.seconds if summary.seconds else 0.0
     console.print(f"done: {summary.done}, failed: {len(summary.failed)}, "
                   f"time: {summary.seconds:.1f} s ({rate:.2f} reports/s), output: {folder}",
@@ -221,32 +231,95 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
-@click.option("--db", default="sqlite:///texreport.db", show_default=True,
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="TEXREPORT_HOST", help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, envvar="TEXREPORT_PORT")
+@click.option("--db", default="sqlite:///texreport.db", show_default=True, envvar="TEXREPORT_DB",
               help="Store URL: a SQLite file (default) or postgresql://user@host/name.")
-@click.option("--max-compiles", type=click.IntRange(min=1), default=None,
+@click.option("--max-compiles", type=click.IntRange(min=1), default=None, envvar="TEXREPORT_MAX_COMPILES",
               help="Compiles at once (default: CPU count).")
-@click.option("--queue", "max_queue", type=click.IntRange(min=0), default=None,
+@click.option("--queue", "max_queue", type=click.IntRange(min=0), default=None, envvar="TEXREPORT_QUEUE",
               help="Exports that may wait for a compile slot before 503.")
-def serve(host: str, port: int, db: str, max_compiles: int | None, max_queue: int | None) -> None:
-    """Run the HTTP export service (needs the [http] extra)."""
+@click.option("--cors-origin", "cors_origins", multiple=True, envvar="TEXREPORT_CORS_ORIGINS",
+              help="An origin whose browser pages may call the API (repeatable; env: space-separated). "
+                   "Default: none (CORS off).")
+@click.option("--compile-timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              envvar="TEXREPORT_COMPILE_TIMEOUT", help="Seconds before a compile is killed.")
+@click.option("--max-body", "max_body_bytes", type=click.IntRange(min=1024), default=2 * 1024 * 1024,
+              show_default=True, envvar="TEXREPORT_MAX_BODY", help="Largest request body in bytes (413 above).")
+@click.option("--header-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              envvar="TEXREPORT_HEADER_TIMEOUT", help="Seconds a client has to send a request's headers.")
+@click.option("--lease-seconds", type=click.FloatRange(min=1), default=30.0, show_default=True,
+              envvar="TEXREPORT_LEASE_SECONDS",
+              help="A compile lease not renewed this long is taken over by another instance.")
+@click.option("--warm/--no-warm", "warm_workers", default=True, show_default=True, envvar="TEXREPORT_WARM",
+              help="Keep xelatex workers with the preamble loaded (~270 MB each).")
+def serve(host: str, port: int, header_timeout: float, **options: Any) -> None:
+    """Run the HTTP export service (needs the [http] extra). Every option also reads TEXREPORT_* (README)."""
     try:
         from .http.server import run_server
+        from .http.settings import Settings
     except ImportError as error:
         missing = getattr(error, "name", None) or "the web stack"
         click.echo(f"texreport: error: `texreport serve` needs {missing}: pip install 'texreport[http]'", err=True)
         sys.exit(2)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    options["db_url"] = options.pop("db")
+    options["cors_origins"] = tuple(options["cors_origins"])
     try:
-        run_server(host=host, port=port, db_url=db, max_compiles=max_compiles, max_queue=max_queue)
+        run_server(Settings(**options), host=host, port=port, header_timeout=header_timeout)
     except TexreportError as error:
         _fail(error)
+    except (SQLAlchemyError, ValueError) as error:
+        url = options["db_url"].split("@")[-1]
+        click.echo(f"texreport: error: database {url!r}: {_database_error(error)}", err=True)
+        sys.exit(1)
+
+
+@cli.group()
+def db() -> None:
+    """The service's database (needs the [http] extra)."""
+
+
+@db.command("upgrade")
+@click.option("--db", "db_url", default="sqlite:///texreport.db", show_default=True, envvar="TEXREPORT_DB",
+              help="Store URL, as for `texreport serve`.")
+def db_upgrade(db_url: str) -> None:
+    """Create or upgrade the service's tables to the newest schema (serve also does this on start)."""
+    try:
+        from .http.store import Store
+    except ImportError as error:
+        missing = getattr(error, "name", None) or "the web stack"
+        click.echo(f"texreport: error: `texreport db` needs {missing}: pip install 'texreport[http]'", err=True)
+        sys.exit(2)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        store = Store(db_url, upgrade_schema=False)
+        try:
+            click.echo(f"schema at revision {store.upgrade_schema()}")
+        finally:
+            store.close()
+    except (SQLAlchemyError, ValueError) as error:
+        click.echo(f"texreport: error: database {db_url.split('@')[-1]!r}: {_database_error(error)}", err=True)
+        sys.exit(1)
+
+
+def _database_error(error: Exception) -> str:
+    """One line about a database failure (the driver's first line; never a password or traceback)."""
+    cause = getattr(error, "orig", None) or error
+    first = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    return f"{type(cause).__name__}: {first[:200]}"
 
 
 def main() -> None:
     """Entry point: click without standalone mode, so that Ctrl-C exits 130, not "Aborted!" and 1."""
+    exit_on_sigterm()
     try:
         code = cli.main(prog_name="texreport", standalone_mode=False)
+    except Terminated:  # SIGTERM: everything was cleaned up on the way out, as for Ctrl-C
+        click.echo("texreport: terminated", err=True)
+        sys.exit(EXIT_TERMINATED)
     except (KeyboardInterrupt, click.Abort):
         click.echo("texreport: interrupted", err=True)
         sys.exit(130)
@@ -255,7 +328,7 @@ def main() -> None:
         sys.exit(error.exit_code)
     except OSError as error:  # an output folder that cannot be created, a full disk …: one line, exit 1
         where = f"{error.filename}: " if error.filename else ""
-        click.echo(f"texreport: error: {where}{error.strerror or error}", err=True)
+        click.echo(printable(f"texreport: error: {where}{error.strerror or error}"), err=True)
         sys.exit(1)
     code = code if isinstance(code, int) else 0
     if _state.get("skip_teardown") and code == 0:

@@ -8,27 +8,33 @@ The sandbox does not trust the escaping upstream: shell escape is off,
 ``openin_any=p``/``openout_any=p`` keep TeX from reading or writing outside the
 job folder, stdin is /dev/null, the process runs in its own process group and
 the whole group is killed at the deadline, and rlimits bound file size, memory
-and CPU time. Success means exit status 0, a complete PDF *and* a clean log.
+and CPU time (set by ``prlimit``, which then execs xelatex: see
+:func:`limited_command`). A run that fails in a full temporary folder raises
+:class:`~texreport.errors.DiskFullError`. Success means exit status 0, a complete PDF *and* a clean log.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CompileError, CompileTimeout, ToolMissingError, UnsupportedCharacterError
+from .errors import CompileError, CompileTimeout, DiskFullError, ToolMissingError, UnsupportedCharacterError
 
 __all__ = ["CompileLimits", "CompileResult", "compile_tex", "sandbox_environment", "parse_log", "LogProblem",
            "start_xelatex", "finish_xelatex", "check_result", "check_log", "kill_group", "xelatex_command",
-           "compile_xdv", "xdv_to_pdf", "start_sandboxed", "xelatex_executable"]
+           "compile_xdv", "xdv_to_pdf", "start_sandboxed", "xelatex_executable", "limited_command",
+           "disk_full_as_error"]
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -113,14 +119,26 @@ def parse_log(log: str) -> LogProblem | None:
     return problem
 
 
-def _limit_child(limits: CompileLimits):
-    def apply() -> None:  # runs in the child between fork and exec: no locks, no allocation-heavy work
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_bytes, limits.max_file_bytes))
-        resource.setrlimit(resource.RLIMIT_AS, (limits.max_memory_bytes, limits.max_memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.max_cpu_seconds, limits.max_cpu_seconds))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+# The rlimits are set by a tiny program that execs the TeX program (same pid, same process
+# group, no shell): prlimit(1) from util-linux, or where it is missing this Python one-liner.
+# Not preexec_fn: Python documents it as unsafe in a process with threads (the service
+# compiles from several), where the child can deadlock between fork and exec.
+_PYTHON_LIMITER = (
+    "import os,resource as r,sys;a=sys.argv;"
+    "[r.setrlimit(k,(int(v),int(v))) for k,v in ((r.RLIMIT_FSIZE,a[1]),(r.RLIMIT_AS,a[2]),(r.RLIMIT_CPU,a[3]),"
+    "(r.RLIMIT_CORE,0))];os.execv(a[4],a[4:])"
+)
 
-    return apply
+
+def limited_command(command: list[str], limits: CompileLimits) -> list[str]:
+    """``command`` (absolute program path first) run under ``limits``' rlimits, as an argument list."""
+    file_bytes, memory_bytes, cpu_seconds = limits.rlimits
+    prlimit = shutil.which("prlimit")
+    if prlimit is not None:
+        return [prlimit, f"--fsize={file_bytes}", f"--as={memory_bytes}", f"--cpu={cpu_seconds}", "--core=0",
+                "--", *command]
+    return [sys.executable, "-I", "-S", "-c", _PYTHON_LIMITER, str(file_bytes), str(memory_bytes),
+            str(cpu_seconds), *command]
 
 
 def xelatex_executable() -> str:
@@ -161,14 +179,13 @@ def start_xelatex(
 def start_sandboxed(command: list[str], folder: Path, *, limits: CompileLimits, stdin: int) -> subprocess.Popen[bytes]:
     """Start a TeX program in ``folder`` with the sandbox environment, rlimits and its own process group."""
     return subprocess.Popen(
-        command,
+        limited_command(command, limits),
         cwd=folder,
         env=sandbox_environment(),
         stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        process_group=0,
-        preexec_fn=_limit_child(limits),
+        process_group=0,  # set by the C fork helper: safe with threads, unlike preexec_fn
         close_fds=True,
     )
 
@@ -200,6 +217,7 @@ def check_result(folder: Path, tex_name: str, returncode: int, terminal: bytes, 
     log = check_log(folder, tex_name, returncode, terminal)
     pdf = folder / f"{Path(tex_name).stem}.pdf"
     if not _complete_pdf(pdf):
+        _raise_if_disk_full(folder, terminal.decode("utf-8", "replace"))
         raise CompileError("xelatex produced no complete PDF", log_excerpt=terminal.decode("utf-8", "replace")[-2000:],
                            reached_driver=_reached_driver(log + terminal.decode("utf-8", "replace"), tex_name))
     return CompileResult(pdf=pdf, log=log, seconds=seconds)
@@ -211,6 +229,8 @@ def check_log(folder: Path, tex_name: str, returncode: int, terminal: bytes) -> 
     log_path = folder / f"{stem}.log"
     log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
     output = terminal.decode("utf-8", errors="replace")
+    if returncode != 0:
+        _raise_if_disk_full(folder, output + log)
     problem = parse_log(log)
     if problem is None and "Unable to read an entire line" in output:
         problem = LogProblem("a source line is too long (Unable to read an entire line)", None)
@@ -225,8 +245,13 @@ def check_log(folder: Path, tex_name: str, returncode: int, terminal: bytes) -> 
             reason = f"killed by signal {signal.Signals(-returncode).name}"
         else:
             reason = f"exit status {returncode}"
-        raise CompileError(f"xelatex stopped ({reason})", log_excerpt=output[-2000:], reached_driver=reached)
+        raise CompileError(f"xelatex stopped ({reason})", log_excerpt=output[-2000:], reached_driver=reached,
+                           killed=-returncode in _OUTSIDE_SIGNALS)
     return log
+
+
+#: Signals that stop xelatex from outside (a user, a supervisor, the OOM killer): never the format's doing.
+_OUTSIDE_SIGNALS = frozenset({signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT})
 
 
 def _reached_driver(transcript: str, tex_name: str) -> bool:
@@ -283,9 +308,37 @@ def xdv_to_pdf(folder: Path, xdv_name: str, pages: tuple[int, int], pdf_name: st
     terminal = finish_xelatex(process, timeout=limits.timeout)
     pdf = folder / pdf_name
     if process.returncode != 0 or not _complete_pdf(pdf):
+        _raise_if_disk_full(folder, terminal.decode("utf-8", "replace"))
         raise CompileError("xdvipdfmx produced no complete PDF",
                            log_excerpt=terminal.decode("utf-8", "replace")[-2000:])
     return pdf
+
+
+_DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+_DISK_FULL_WORDS = ("No space left on device", "Disk quota exceeded")
+_FULL_BELOW = 256 * 1024  # free bytes under which a failed run is blamed on the disk
+
+
+def _raise_if_disk_full(folder: Path, output: str) -> None:
+    """A failed run in a full folder is reported as a full disk, naming the temporary folder."""
+    try:
+        status = os.statvfs(folder)
+        full = status.f_bavail * status.f_frsize < _FULL_BELOW
+    except OSError:
+        full = False
+    if full or any(words in output for words in _DISK_FULL_WORDS):
+        raise DiskFullError(str(Path(folder).parent))
+
+
+@contextmanager
+def disk_full_as_error(folder: Path | str | None = None) -> Iterator[None]:
+    """Turn an ENOSPC/EDQUOT ``OSError`` from writing a job's files into :class:`DiskFullError`."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno in _DISK_FULL_ERRNOS:
+            raise DiskFullError(str(folder or tempfile.gettempdir())) from None
+        raise
 
 
 def _complete_pdf(path: Path) -> bool:

@@ -9,7 +9,8 @@ Every error the library raises on purpose is a :class:`TexreportError`::
     └── RenderError                the document was valid but no PDF came out; CLI exit 1, HTTP 500
         ├── CompileError           xelatex reported an error (first error and its line)
         ├── CompileTimeout         xelatex exceeded its wall-clock budget and was killed
-        └── ToolMissingError       xelatex (or a font) is not installed
+        ├── ToolMissingError       xelatex (or a font) is not installed
+        └── DiskFullError          the temporary folder is full (named in the message)
 
 Errors carry structured fields (``field``, ``character``, ``tex_line`` …) so that
 callers can build their own messages; ``str(error)`` is always a single line.
@@ -18,19 +19,27 @@ callers can build their own messages; ``str(error)`` is always a single line.
 from __future__ import annotations
 
 __all__ = [
-    "TexreportError",
-    "InputError",
-    "UnsupportedCharacterError",
-    "LimitError",
-    "RenderError",
     "CompileError",
     "CompileTimeout",
+    "DiskFullError",
+    "InputError",
+    "LimitError",
+    "RenderError",
+    "TexreportError",
     "ToolMissingError",
+    "UnsupportedCharacterError",
+    "printable",
 ]
 
 
+def printable(text: str) -> str:
+    """``text`` safe to print or log in UTF-8: a lone surrogate (from JSON, or a file name
+    that is not UTF-8) becomes its escape (``\\ud800``) instead of crashing the writer."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(printable(text).split())
 
 
 class TexreportError(Exception):
@@ -87,15 +96,18 @@ class CompileError(RenderError):
 
     ``reached_driver`` is False when xelatex stopped before it opened the job's own
     file: nothing of the document can be the cause (a run from a precompiled format
-    then blames the format, :func:`texreport.formats.format_refused`).
+    then blames the format, :func:`texreport.formats.format_refused`) — unless
+    ``killed``: a signal from outside (SIGKILL, SIGTERM, …) stopped it, which says
+    nothing about the format.
     """
 
     def __init__(self, tex_error: str, *, tex_line: int | None = None, log_excerpt: str = "",
-                 reached_driver: bool = True) -> None:
+                 reached_driver: bool = True, killed: bool = False) -> None:
         self.tex_error = tex_error
         self.tex_line = tex_line
         self.log_excerpt = log_excerpt
         self.reached_driver = reached_driver
+        self.killed = killed
         where = f" (line {tex_line})" if tex_line else ""
         super().__init__(f"xelatex failed{where}: {tex_error}")
 
@@ -110,6 +122,14 @@ class CompileTimeout(RenderError):
 
 class ToolMissingError(RenderError):
     """A program or font the renderer needs is not installed."""
+
+
+class DiskFullError(RenderError):
+    """The folder a job writes to is full (or over quota); ``folder`` names it."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        super().__init__(f"disk full: no space left in the temporary folder {folder}")
 
 
 def _unicode_name(character: str) -> str:

@@ -47,6 +47,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from . import telemetry
 from .compiler import CompileLimits, check_log, finish_xelatex, start_sandboxed, xelatex_executable
 from .errors import CompileError, RenderError
 from .fonts import FONT_SETS, char_class_setup_text, font_setup_text
@@ -103,11 +104,11 @@ def format_refused(error: RenderError) -> bool:
 
     Only loading the format happens before that, so the format is to blame, however
     it is damaged and whatever xelatex said (its wording, like the format's bytes,
-    differs between machines). The caller :func:`forget_format` s it and compiles
-    again without one. A format damaged on disk is normally caught earlier, by the
+    differs between machines); a run killed from outside proves nothing. The caller
+    :func:`forget_format` s it and compiles again without one. A format damaged on disk is normally caught earlier, by the
     digest :func:`ensure_format` checks once per process.
     """
-    return isinstance(error, CompileError) and not error.reached_driver
+    return isinstance(error, CompileError) and not error.reached_driver and not error.killed
 
 
 def forget_format(fmt: Path) -> None:
@@ -222,6 +223,7 @@ def _build(fixed: Mapping[str, str | bytes], folder: Path, fmt: Path, sidecar: P
         write_atomic(fmt, data, mode=0o644)
         record = {"size": len(data), "crc32": zlib.crc32(data), "inputs": inputs}
         write_atomic(sidecar, json.dumps(record).encode("utf-8"), mode=0o644)
+    telemetry.count(telemetry.FORMAT_BUILDS)
     _remove_stale(folder, keep=fmt)
 
 

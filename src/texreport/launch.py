@@ -14,6 +14,9 @@ __all__ = ["main"]
 
 
 def main() -> None:
+    from .signals import EXIT_TERMINATED, Terminated, exit_on_sigterm
+
+    exit_on_sigterm()  # from here on SIGTERM cleans up like Ctrl-C (the head start's worker included)
     arguments = sys.argv[1:]
     try:
         # A head start loads the default theme's preamble: with --theme it would be wasted.
@@ -21,6 +24,9 @@ def main() -> None:
         if arguments[:1] == ["render"] and not {"-h", "--help"} & set(arguments) and not themed:
             _head_start()
         from .cli import main as cli_main
+    except Terminated:
+        sys.stderr.write("texreport: terminated\n")
+        sys.exit(EXIT_TERMINATED)
     except KeyboardInterrupt:  # Ctrl-C before the CLI runs: as the CLI would answer it
         sys.stderr.write("texreport: interrupted\n")
         sys.exit(130)

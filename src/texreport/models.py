@@ -22,7 +22,12 @@ Decisions a caller must know:
   become ``""``; a missing or null ``userAnswer`` means "not answered";
   a missing ``totalQuestions`` becomes the number of ``questionDetails``.
 * ``sessionId``: a non-blank string of at most 128 characters without control
-  or invisible format characters (it ends up in file names and footers).
+  or invisible format characters or lone surrogates (it ends up in file names,
+  headers and footers).
+* Lone surrogates (a JSON ``"\\ud800"`` escape, which is no character) are dropped
+  from every other text field.
+* Category names and plan areas are headings: every line or paragraph break in
+  them (``\\n``, a blank line, U+2028, U+2029 …) becomes one space.
 * ``questionIndex`` must be unique within ``questionDetails`` and within
   ``referenceAnswers``. A reference answer whose ``questionIndex`` matches no
   question is kept in the model but not printed (there is no question to attach
@@ -60,13 +65,21 @@ long text: ``question``, ``userAnswer``,           :data:`MAX_TEXT_CHARS` (20,00
 ``referenceAnswer``
 list entries: ``strengths``, ``improvements``,     :data:`MAX_ITEM_CHARS` (10,000 characters each)
 ``keyPoints``, plan ``actions``
-labels: categories, names, areas, titles, URLs…    :data:`MAX_LABEL_CHARS` (1,000 characters each)
+category names, plan areas (one line each)        :data:`MAX_HEADING_CHARS` (200 characters each)
+labels: names, titles, URLs …                      :data:`MAX_LABEL_CHARS` (1,000 characters each)
 ``questionDetails``, ``referenceAnswers``           :data:`MAX_QUESTIONS` (500 entries each)
-``categoryScores``, ``improvementPlan.items``       :data:`MAX_CATEGORIES` (100 entries each)
+``categoryScores``, ``improvementPlan.items``,      :data:`MAX_CATEGORIES` (100 entries each)
+distinct question categories (no categoryScores)
 any other list (strengths, keyPoints, actions …)   :data:`MAX_LIST_ITEMS` (200 entries each)
 lines in any one text field                        :data:`MAX_TEXT_LINES` (500 lines each)
 all text of the document together                  :data:`MAX_TOTAL_CHARS` (500,000 characters)
+counts and indexes (``questionIndex`` …)           :data:`MAX_COUNT` (2^31-1: a database INTEGER)
+an integer anywhere in the JSON, ignored or not    :data:`MAX_INT_DIGITS` (100 digits)
 =================================================  =====================
+
+The limits live in :mod:`texreport.limits`; which field has which limit in
+:mod:`texreport.fields` (one table, read by validation, the limits, the
+character check and the tests).
 
 The numbers leave a wide margin above real reports (a 10-question report is
 ~10,000 characters; an LM answer rarely exceeds 3,000) and are what the layout
@@ -102,50 +115,56 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from texreport.errors import InputError, LimitError
+from texreport.fields import LIST_FIELDS, field_for, walk
+from texreport.limits import (
+    MAX_CATEGORIES,
+    MAX_COUNT,
+    MAX_DOCUMENT_BYTES,
+    MAX_HEADING_CHARS,
+    MAX_INT_DIGITS,
+    MAX_ITEM_CHARS,
+    MAX_LABEL_CHARS,
+    MAX_LIST_ITEMS,
+    MAX_QUESTIONS,
+    MAX_TEXT_CHARS,
+    MAX_TEXT_LINES,
+    MAX_TOTAL_CHARS,
+    SESSION_ID_MAX_LENGTH,
+)
 
 __all__ = [
-    "Language",
-    "DocumentInvalid",
-    "CategoryScore",
-    "QuestionDetail",
-    "ReferenceAnswer",
-    "Candidate",
-    "Interview",
-    "PlanResource",
-    "PlanEntry",
-    "ImprovementPlan",
-    "Report",
-    "normalize_language",
-    "load_document",
-    "load_json",
-    "iter_text_fields",
-    "SESSION_ID_MAX_LENGTH",
+    "MAX_CATEGORIES",
+    "MAX_COUNT",
     "MAX_DOCUMENT_BYTES",
-    "MAX_TEXT_CHARS",
-    "MAX_TEXT_LINES",
+    "MAX_HEADING_CHARS",
+    "MAX_INT_DIGITS",
     "MAX_ITEM_CHARS",
     "MAX_LABEL_CHARS",
-    "MAX_QUESTIONS",
-    "MAX_CATEGORIES",
     "MAX_LIST_ITEMS",
+    "MAX_QUESTIONS",
+    "MAX_TEXT_CHARS",
+    "MAX_TEXT_LINES",
     "MAX_TOTAL_CHARS",
+    "SESSION_ID_MAX_LENGTH",
+    "Candidate",
+    "CategoryScore",
+    "DocumentInvalid",
+    "ImprovementPlan",
+    "Interview",
+    "Language",
+    "PlanEntry",
+    "PlanResource",
+    "QuestionDetail",
+    "ReferenceAnswer",
+    "Report",
     "check_limits",
+    "iter_text_fields",
+    "load_document",
+    "load_json",
+    "normalize_language",
 ]
 
 Language = Literal["zh", "en"]
-
-SESSION_ID_MAX_LENGTH = 128
-
-#: Size limits; see the table in the module docstring.
-MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
-MAX_TEXT_CHARS = 20_000
-MAX_TEXT_LINES = 500
-MAX_ITEM_CHARS = 10_000
-MAX_LABEL_CHARS = 1_000
-MAX_QUESTIONS = 500
-MAX_CATEGORIES = 100
-MAX_LIST_ITEMS = 200
-MAX_TOTAL_CHARS = 500_000
 
 
 class DocumentInvalid(InputError):
@@ -171,26 +190,48 @@ def _is_number(value: object) -> bool:
 
 
 def _score(value: object) -> int:
-    if not _is_number(value) or not math.isfinite(value):  # type: ignore[arg-type]
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or (
+            isinstance(value, float) and not math.isfinite(value)):  # never float(10**400): it overflows
         raise PydanticCustomError("score_type", "must be a number from 0 to 100, got {got}", {"got": _short(value)})
-    if not 0 <= value <= 100:  # type: ignore[operator]
+    if not 0 <= value <= 100:
         raise PydanticCustomError("score_range", "must be from 0 to 100, got {got}", {"got": _short(value)})
     # Round half up: Python's round() would turn 84.5 into 84 (banker's rounding).
-    return int(math.floor(value + 0.5))  # type: ignore[operator]
+    return math.floor(value + 0.5)
 
 
 def _count(value: object) -> int:
-    if not _is_number(value) or not math.isfinite(value) or value != int(value):  # type: ignore[arg-type]
+    # An int is never converted to float: 10**400 would overflow it.
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
         raise PydanticCustomError("count_type", "must be a whole number, got {got}", {"got": _short(value)})
-    if value < 0:  # type: ignore[operator]
+    if value < 0:
         raise PydanticCustomError("count_range", "must be 0 or more, got {got}", {"got": _short(value)})
-    return int(value)  # type: ignore[arg-type]
+    if value > MAX_COUNT:
+        raise PydanticCustomError("count_range", "must be at most {limit}, got {got}",
+                                  {"limit": MAX_COUNT, "got": _short(value)})
+    return value
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def _text(value: object) -> str:
+    """A string, without lone surrogates (a JSON ``"\\ud800"`` is no character: SECURITY.md drops it)."""
     if not isinstance(value, str):
         raise PydanticCustomError("text_type", "must be a string, got {got}", {"got": _short(value)})
-    return value
+    return _SURROGATES.sub("", value) if _has_surrogate(value) else value
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+# Every line and paragraph break str.splitlines knows, runs of them included.
+_ANY_BREAK = re.compile("[\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
+
+
+def _heading(value: object) -> str:
+    """A category or plan area is typeset as a heading: one line, every break becomes a space."""
+    return _ANY_BREAK.sub(" ", _text(value))
 
 
 def _text_or_empty(value: object) -> str:
@@ -213,6 +254,7 @@ def _list_or_empty(value: object) -> object:
 Score = Annotated[int, BeforeValidator(_score)]
 Count = Annotated[int, BeforeValidator(_count)]
 Text = Annotated[str, BeforeValidator(_text)]
+Heading = Annotated[str, BeforeValidator(_heading)]
 TextOrEmpty = Annotated[str, BeforeValidator(_text_or_empty)]
 OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
 OptionalLabel = Annotated[str | None, BeforeValidator(_blank_is_none)]
@@ -251,7 +293,7 @@ def _list(default_alias: str) -> Any:
 
 
 class CategoryScore(_Model):
-    category: Text
+    category: Heading
     score: Score
     question_count: Count = Field(default=0, alias="questionCount")
 
@@ -259,7 +301,7 @@ class CategoryScore(_Model):
 class QuestionDetail(_Model):
     question_index: Count = Field(alias="questionIndex")
     question: Text
-    category: Text
+    category: Heading
     user_answer: OptionalText = Field(default=None, alias="userAnswer")  # None = not answered
     score: Score
     feedback: TextOrEmpty = ""
@@ -309,7 +351,7 @@ class Interview(_Model):
     interview_type: OptionalLabel = Field(default=None, alias="interviewType")
 
     @property
-    def when(self) -> datetime | date | None:
+    def when(self) -> When:
         """The interview's date or date-time; ``dateTime`` wins over ``date``."""
         return self.date_time if self.date_time is not None else self.date
 
@@ -321,7 +363,7 @@ class PlanResource(_Model):
 
 
 class PlanEntry(_Model):
-    area: Text
+    area: Heading
     score: Annotated[int | None, BeforeValidator(lambda v: None if v is None else _score(v))] = None
     actions: Annotated[list[Text], BeforeValidator(_list_or_empty)] = Field(default_factory=list)
     resources: Annotated[list[PlanResource], BeforeValidator(_list_or_empty)] = Field(default_factory=list)
@@ -346,6 +388,8 @@ def _unique_indexes(entries: list[Any]) -> list[Any]:
 
 
 def _session_id(value: object) -> str:
+    if isinstance(value, str) and _has_surrogate(value):  # an id is refused, not changed: it names a session
+        raise PydanticCustomError("session_id", "must not contain a lone surrogate (an invalid \\u escape)")
     text = _text(value)
     if not text.strip():
         raise PydanticCustomError("session_id", "must not be blank")
@@ -353,7 +397,8 @@ def _session_id(value: object) -> str:
         raise PydanticCustomError("session_id", "must be at most {limit} characters", {"limit": SESSION_ID_MAX_LENGTH})
     bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
     if bad is not None:
-        raise PydanticCustomError("session_id", "must not contain control character U+{code}", {"code": f"{ord(bad):04X}"})
+        raise PydanticCustomError("session_id", "must not contain control character U+{code}",
+                                  {"code": f"{ord(bad):04X}"})
     return text
 
 
@@ -405,10 +450,13 @@ def load_document(data: object) -> Report:
     """Validate parsed JSON (a report object, or one inside the ``{code, message, data}`` envelope)."""
     report_object = _unwrap(data)
     _check_list_lengths(report_object)
+    _refuse_huge_numbers(report_object)
     try:
         report = Report.model_validate(report_object)
     except ValidationError as error:
         raise DocumentInvalid([_describe(detail) for detail in error.errors()]) from None
+    except RecursionError:
+        raise InputError("the document is nested too deeply") from None
     check_limits(report)
     return report
 
@@ -425,114 +473,83 @@ def load_json(text: str | bytes) -> Report:
             raise InputError(f"the document is not valid UTF-8 (byte {error.start})") from None
     text = text.removeprefix("\ufeff")
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
     except json.JSONDecodeError as error:
         raise InputError(f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
     except RecursionError:
         raise InputError("invalid JSON: nested too deeply") from None
+    except ValueError as error:  # anything else the parser refuses: one line, never a traceback
+        raise InputError(f"invalid JSON: {error}") from None
     return load_document(data)
+
+
+class _HugeInt:
+    """An integer literal too long to convert (Python refuses over 4,300 digits); refused by path."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _parse_int(literal: str) -> int | _HugeInt:
+    digits = len(literal.lstrip("-"))
+    return _HugeInt(digits) if digits > MAX_INT_DIGITS else int(literal)
+
+
+def _refuse_huge_numbers(data: object) -> None:
+    """Refuse an integer of more than MAX_INT_DIGITS digits anywhere, ignored fields included, naming it."""
+    stack: list[tuple[str, object]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, Mapping):
+            stack.extend((f"{path}.{key}" if path else str(key), item) for key, item in reversed(list(value.items())))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{index}", item) for index, item in reversed(list(enumerate(value))))
+        elif isinstance(value, _HugeInt) or (_is_number(value) and isinstance(value, int)
+                                             and abs(value) >= 10**MAX_INT_DIGITS):
+            digits = value.digits if isinstance(value, _HugeInt) else len(str(abs(value)))
+            message = f"a number with {digits} digits; numbers have at most {MAX_INT_DIGITS}"
+            raise DocumentInvalid([(_printable(path) or None, message)])
+
+
+def _printable(text: str) -> str:
+    """A key path that can be printed and logged: a lone surrogate becomes its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _too_long(field: str | None, what: str, size: int, limit: int, unit: str) -> LimitError:
     return LimitError(f"{what} has {size} {unit}, more than the limit of {limit} {unit}", field=field, limit=limit)
 
 
-def _check_list_lengths(report_object: object) -> None:
-    """Refuse huge top-level lists before validating them (validating 100,000 questions is the attack)."""
-    if not isinstance(report_object, Mapping):
-        return
-    limits = {"questionDetails": MAX_QUESTIONS, "referenceAnswers": MAX_QUESTIONS, "categoryScores": MAX_CATEGORIES,
-              "strengths": MAX_LIST_ITEMS, "improvements": MAX_LIST_ITEMS}
-    for name, limit in limits.items():
-        value = report_object.get(name)
-        if isinstance(value, list) and len(value) > limit:
-            raise _too_long(name, "the list", len(value), limit, "entries")
+def _check_list_lengths(document: object) -> None:
+    """Refuse huge lists before validating them (validating 100,000 questions is the attack)."""
+    for path, pattern, value in walk(document, lists=True):
+        if isinstance(value, (list, tuple)) and len(value) > LIST_FIELDS[pattern]:
+            raise _too_long(path, "the list", len(value), LIST_FIELDS[pattern], "entries")
 
 
 # Every way escape.clean_text starts a new line (U+2029 starts a paragraph: two lines).
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n|\u2028|\x85|\u2029\u2029?")
-_LONG_TEXT = frozenset({"question", "userAnswer", "feedback", "overallFeedback", "referenceAnswer"})
-_LIST_ITEM = frozenset({"strengths", "improvements", "keyPoints", "actions"})
-
-
-def _text_limit(path: str) -> int:
-    """The character limit of a text field, from the last named part of its dotted path."""
-    last = [part for part in path.split(".") if not part.isdigit()][-1]
-    if last in _LONG_TEXT:
-        return MAX_TEXT_CHARS
-    if last in _LIST_ITEM:
-        return MAX_ITEM_CHARS
-    return MAX_LABEL_CHARS
-
-
-def _all_text(report: Report) -> Iterator[tuple[str, str | None]]:
-    """Every user string of the model, blank or not, printed or not: limits bound what is stored too."""
-    yield "sessionId", report.session_id
-    for owner, names in (("candidate", ("name", "target_position", "experience_level")),
-                         ("interview", ("interviewer", "interview_type"))):
-        value = getattr(report, owner)
-        if value is not None:
-            for name in names:
-                field = type(value).model_fields[name].alias or name
-                yield f"{owner}.{field}", getattr(value, name)
-    yield "overallFeedback", report.overall_feedback
-    for i, text in enumerate(report.strengths):
-        yield f"strengths.{i}", text
-    for i, text in enumerate(report.improvements):
-        yield f"improvements.{i}", text
-    for i, category in enumerate(report.category_scores):
-        yield f"categoryScores.{i}.category", category.category
-    for i, question in enumerate(report.question_details):
-        yield f"questionDetails.{i}.question", question.question
-        yield f"questionDetails.{i}.category", question.category
-        yield f"questionDetails.{i}.userAnswer", question.user_answer
-        yield f"questionDetails.{i}.feedback", question.feedback
-    for i, reference in enumerate(report.reference_answers):
-        yield f"referenceAnswers.{i}.question", reference.question
-        yield f"referenceAnswers.{i}.referenceAnswer", reference.reference_answer
-        for j, point in enumerate(reference.key_points):
-            yield f"referenceAnswers.{i}.keyPoints.{j}", point
-    if report.improvement_plan is not None:
-        for i, item in enumerate(report.improvement_plan.items):
-            base = f"improvementPlan.items.{i}"
-            yield f"{base}.area", item.area
-            for j, action in enumerate(item.actions):
-                yield f"{base}.actions.{j}", action
-            for k, resource in enumerate(item.resources):
-                yield f"{base}.resources.{k}.title", resource.title
-                yield f"{base}.resources.{k}.detail", resource.detail
-                yield f"{base}.resources.{k}.url", resource.url
 
 
 def check_limits(report: Report) -> None:
     """Raise :class:`LimitError` for the first list or text over its limit (see the module docstring)."""
-    lists: list[tuple[str, int, int]] = [
-        ("questionDetails", len(report.question_details), MAX_QUESTIONS),
-        ("referenceAnswers", len(report.reference_answers), MAX_QUESTIONS),
-        ("categoryScores", len(report.category_scores), MAX_CATEGORIES),
-        ("strengths", len(report.strengths), MAX_LIST_ITEMS),
-        ("improvements", len(report.improvements), MAX_LIST_ITEMS),
-    ]
-    for i, reference in enumerate(report.reference_answers):
-        lists.append((f"referenceAnswers.{i}.keyPoints", len(reference.key_points), MAX_LIST_ITEMS))
-    if report.improvement_plan is not None:
-        lists.append(("improvementPlan.items", len(report.improvement_plan.items), MAX_CATEGORIES))
-        for i, item in enumerate(report.improvement_plan.items):
-            lists.append((f"improvementPlan.items.{i}.actions", len(item.actions), MAX_LIST_ITEMS))
-            lists.append((f"improvementPlan.items.{i}.resources", len(item.resources), MAX_LIST_ITEMS))
-    for field, size, limit in lists:
-        if size > limit:
-            raise _too_long(field, "the list", size, limit, "entries")
+    _check_list_lengths(report)
+    if not report.category_scores:  # the questions' categories become the category table
+        distinct = len({question.category for question in report.question_details})
+        if distinct > MAX_CATEGORIES:
+            raise _too_long("questionDetails", "the questions' categories (categoryScores is empty)", distinct,
+                            MAX_CATEGORIES, "distinct names")
     total = 0
-    for field, text in _all_text(report):
-        if text is None:
+    for path, pattern, text in walk(report):
+        if not isinstance(text, str):
             continue
-        limit = _text_limit(field)
-        if len(text) > limit:
-            raise _too_long(field, "the text", len(text), limit, "characters")
+        field = field_for(pattern)
+        assert field is not None
+        if len(text) > field.limit:
+            raise _too_long(path, "the text", len(text), field.limit, "characters")
         lines = len(_LINE_BREAKS.findall(text)) + 1
         if lines > MAX_TEXT_LINES:
-            raise _too_long(field, "the text", lines, MAX_TEXT_LINES, "lines")
+            raise _too_long(path, "the text", lines, MAX_TEXT_LINES, "lines")
         total += len(text)
     if total > MAX_TOTAL_CHARS:
         raise _too_long(None, "the document's text", total, MAX_TOTAL_CHARS, "characters")
@@ -580,50 +597,18 @@ def iter_text_fields(report: Report) -> Iterator[tuple[str, str]]:
 
     Paths are relative to the report object and use the document's indexes
     (``questionDetails.3.feedback`` is the fourth entry as given, not the fourth
-    question after sorting). Not yielded, because they are never printed:
+    question after sorting); the fields are those of :data:`texreport.fields.TEXT_FIELDS`
+    marked printed. Not yielded, because they are never printed:
     ``referenceAnswers[].question`` (the question text comes from
     ``questionDetails``), reference answers that match no question, and
     non-text values (scores, dates, language).
     """
-    def emit(path: str, text: str | None) -> Iterator[tuple[str, str]]:
-        if text is not None and text.strip():
-            yield path, text
-
-    yield from emit("sessionId", report.session_id)
-    if report.candidate is not None:
-        yield from emit("candidate.name", report.candidate.name)
-        yield from emit("candidate.targetPosition", report.candidate.target_position)
-        yield from emit("candidate.experienceLevel", report.candidate.experience_level)
-    if report.interview is not None:
-        yield from emit("interview.interviewer", report.interview.interviewer)
-        yield from emit("interview.interviewType", report.interview.interview_type)
-    yield from emit("overallFeedback", report.overall_feedback)
-    for i, text in enumerate(report.strengths):
-        yield from emit(f"strengths.{i}", text)
-    for i, text in enumerate(report.improvements):
-        yield from emit(f"improvements.{i}", text)
-    for i, category in enumerate(report.category_scores):
-        yield from emit(f"categoryScores.{i}.category", category.category)
-    asked = set()
-    for i, question in enumerate(report.question_details):
-        asked.add(question.question_index)
-        yield from emit(f"questionDetails.{i}.question", question.question)
-        yield from emit(f"questionDetails.{i}.category", question.category)
-        yield from emit(f"questionDetails.{i}.userAnswer", question.user_answer)
-        yield from emit(f"questionDetails.{i}.feedback", question.feedback)
-    for i, reference in enumerate(report.reference_answers):
-        if reference.question_index not in asked:
+    asked = {question.question_index for question in report.question_details}
+    for path, pattern, text in walk(report):
+        field = field_for(pattern)
+        if field is None or not field.printed or not isinstance(text, str) or not text.strip():
             continue
-        yield from emit(f"referenceAnswers.{i}.referenceAnswer", reference.reference_answer)
-        for j, point in enumerate(reference.key_points):
-            yield from emit(f"referenceAnswers.{i}.keyPoints.{j}", point)
-    if report.improvement_plan is not None:
-        for i, item in enumerate(report.improvement_plan.items):
-            base = f"improvementPlan.items.{i}"
-            yield from emit(f"{base}.area", item.area)
-            for j, action in enumerate(item.actions):
-                yield from emit(f"{base}.actions.{j}", action)
-            for k, resource in enumerate(item.resources):
-                yield from emit(f"{base}.resources.{k}.title", resource.title)
-                yield from emit(f"{base}.resources.{k}.detail", resource.detail)
-                yield from emit(f"{base}.resources.{k}.url", resource.url)
+        reference = int(path.split(".")[1]) if path.startswith("referenceAnswers.") else None
+        if reference is not None and report.reference_answers[reference].question_index not in asked:
+            continue
+        yield path, text

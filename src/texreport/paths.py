@@ -9,7 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["latex_dir", "cache_dir", "xdg_cache_home", "write_atomic"]
+__all__ = ["cache_dir", "latex_dir", "user_file_mode", "write_atomic", "xdg_cache_home"]
 
 
 def latex_dir() -> Path:
@@ -56,3 +56,22 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None, sync: bool
         except FileNotFoundError:
             pass
         raise
+
+
+def user_file_mode() -> int:
+    """The mode a new file gets from ``open()`` under the current umask (``0o644`` for umask 022).
+
+    Output files (PDFs of the CLI and batch) get it, like any other tool's; the
+    umask is read from ``/proc`` where possible (setting it to read it back is not
+    thread-safe).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return 0o666 & ~mask

@@ -21,20 +21,28 @@ that has already loaded the preamble and fonts reads the body, then exits.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .charts import build_charts
-from .compiler import CompileLimits, compile_tex
+from .compiler import CompileLimits, compile_tex, disk_full_as_error
+from .errors import CompileError
 from .escape import CodeFiles, LatexMarkup
 from .fonts import font_chain
-from .errors import CompileError
-from .formats import PREAMBLE_NAME, ensure_format, fixed_files, forget_format, format_refused, preamble_input
+from .formats import (
+    PREAMBLE_NAME,
+    ensure_format,
+    fixed_files,
+    forget_format,
+    format_refused,
+    preamble_input,
+)
 from .jobdirs import job_folder, write_files
 from .models import Report, iter_text_fields, load_document
-from .paths import write_atomic
+from .paths import user_file_mode, write_atomic
 from .templating import render_template
 from .theme import Theme, resolve_theme
 from .view import ReportView, build_view
@@ -42,8 +50,20 @@ from .view import ReportView, build_view
 if TYPE_CHECKING:  # workers import this module; the pool type is only an annotation here
     from .workers import WorkerPool
 
-__all__ = ["RenderOptions", "JobSource", "prepare", "fixed_files", "render", "render_to_file", "write_source",
-           "write_atomic", "check_characters", "TEX_NAME", "BODY_NAME", "PREAMBLE_NAME"]
+__all__ = [
+    "BODY_NAME",
+    "PREAMBLE_NAME",
+    "TEX_NAME",
+    "JobSource",
+    "RenderOptions",
+    "check_characters",
+    "fixed_files",
+    "prepare",
+    "render",
+    "render_to_file",
+    "write_atomic",
+    "write_source",
+]
 
 TEMPLATE = "report.tex.j2"
 TEX_NAME = "report.tex"          # the standalone entry point: inputs the preamble, then the body
@@ -87,7 +107,7 @@ def _as_report(document: Report | Mapping[str, Any]) -> Report:
 
 
 def _pdf_date(moment: datetime) -> LatexMarkup:
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return LatexMarkup(utc.strftime("D:%Y%m%d%H%M%SZ"))  # digits only: safe inside a \special
 
 
@@ -111,7 +131,7 @@ def prepare(
     report = _as_report(document)
     theme = resolve_theme(options.theme)
     check_characters(report, theme)
-    generated_at = options.generated_at or datetime.now(timezone.utc)
+    generated_at = options.generated_at or datetime.now(UTC)
     view = build_view(report, lang=options.lang, generated_at=generated_at)
     charts = build_charts(view, prefix=name_prefix)
     code_files = CodeFiles(prefix=name_prefix)
@@ -150,7 +170,7 @@ def render(
         pool = options.pool or shared_pool()
         return pool.compile(job.fixed, job.document, limits=options.limits, keep_dir=keep_dir)
     fmt = ensure_format(job.fixed, limits=options.limits)
-    with job_folder("job") as folder_name:
+    with disk_full_as_error(), job_folder("job") as folder_name:
         folder = Path(folder_name)
         write_source(job, folder)
         try:
@@ -178,7 +198,10 @@ def render_to_file(
     options: RenderOptions = RenderOptions(),
     keep_dir: Path | None = None,
 ) -> Path:
-    """Render and write ``output`` atomically: a temporary name in the same folder, then rename."""
+    """Render and write ``output`` atomically: a temporary name in the same folder, then rename.
+
+    The file gets the permissions the umask gives a new file (like ``open()``).
+    """
     data = render(document, options=options, keep_dir=keep_dir)
-    write_atomic(Path(output), data)
+    write_atomic(Path(output), data, mode=user_file_mode())
     return Path(output)

@@ -27,8 +27,8 @@ The dataclasses below are the contract with the LaTeX template. Entry point:
   derived plan's generic actions and resources.
 * Layout decisions: the cover's rows (:attr:`ReportView.cover_facts`), each band's
   name (:attr:`ReportView.band_labels`), and whether the category table may need
-  to break across pages (more than :data:`LONG_TABLE_CATEGORIES` categories or a
-  name over :data:`LONG_TABLE_NAME_CHARS` characters).
+  to break across pages (more than :data:`LONG_TABLE_CATEGORIES` categories or
+  more than :data:`LONG_TABLE_NAME_CHARS` characters in all their names).
 * Metadata never invents a person: the author is the candidate's name or
   ``texreport``.
 """
@@ -44,6 +44,7 @@ from typing import Literal
 from texreport.bands import BANDS, FAIR_THRESHOLD, GOOD_THRESHOLD, Band, band_for
 from texreport.catalogue import Resource, catalogue_entry_for, default_entry, same_name
 from texreport.labels import labels_for
+from texreport.limits import MAX_KEYWORDS_CHARS
 from texreport.models import CategoryScore, PlanEntry, QuestionDetail, Report, normalize_language
 
 __all__ = [
@@ -156,9 +157,10 @@ MAX_WEAKEST = 3
 MAX_PLAN_ACTIONS = 5
 MAX_PLAN_RESOURCES = 4
 # Past these the category table may not fit one page; below them a plain table is used
-# (longtable misplaces rows against its rules, so only when needed).
+# (longtable misplaces rows against its rules, so only when needed). A row holds ~14 CJK
+# characters a line, so the rows take at most (all names' characters)/14 + (rows) lines.
 LONG_TABLE_CATEGORIES = 25
-LONG_TABLE_NAME_CHARS = 150
+LONG_TABLE_NAME_CHARS = 140   # all category names together
 _QUESTION_ACTIONS_PER_AREA = 2  # leaves room for the catalogue's generic actions
 
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -246,8 +248,8 @@ def build_view(report: Report, *, lang: str | None = None, generated_at: datetim
 
 
 def _table_breaks(categories: list[CategoryView]) -> bool:
-    longest = max((len(category.name) for category in categories), default=0)
-    return len(categories) > LONG_TABLE_CATEGORIES or longest > LONG_TABLE_NAME_CHARS
+    characters = sum(len(category.name) for category in categories)
+    return len(categories) > LONG_TABLE_CATEGORIES or characters > LONG_TABLE_NAME_CHARS
 
 
 def _non_blank(texts: Iterable[str | None]) -> list[str]:
@@ -444,6 +446,22 @@ def _version() -> str:
             return "unknown"
 
 
+def _keywords(names: list[str]) -> str:
+    """The category names as PDF keywords, whole names only, at most MAX_KEYWORDS_CHARS characters.
+
+    Metadata goes on one source line (TeX reads lines of at most ~200,000 bytes, and a
+    character is up to 8 hex digits there); the names themselves are all printed anyway.
+    """
+    kept: list[str] = []
+    length = 0
+    for name in names:
+        length += len(name) + (2 if kept else 0)
+        if length > MAX_KEYWORDS_CHARS:
+            break
+        kept.append(name)
+    return ", ".join(kept)
+
+
 def _metadata(report: Report, labels: dict[str, str], categories: list[CategoryView]) -> Metadata:
     candidate = report.candidate
     position = candidate.target_position if candidate is not None else None
@@ -453,7 +471,7 @@ def _metadata(report: Report, labels: dict[str, str], categories: list[CategoryV
         # Never a made-up person: without a candidate name the author is the program.
         author=candidate.name if candidate is not None and candidate.name else "texreport",
         subject=subject,
-        keywords=", ".join(category.name for category in categories),
+        keywords=_keywords([category.name for category in categories]),
         creator=f"texreport {_version()}",
     )
 

@@ -38,7 +38,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from .compiler import CompileLimits, check_result, finish_xelatex, kill_group, start_xelatex
+from . import telemetry
+from .compiler import CompileLimits, check_result, disk_full_as_error, finish_xelatex, kill_group, start_xelatex
 from .errors import CompileError
 from .formats import ensure_format, forget_format, format_refused, preamble_input
 from .jobdirs import make_job_folder, remove_orphans, write_files
@@ -181,6 +182,7 @@ class WorkerPool:
             return
         wanted = _fingerprint(fixed, self.limits)
         stale = [w for w in self._idle if w.fingerprint != wanted or not w.alive]
+        telemetry.count(telemetry.WORKER_RESTARTS, sum(1 for w in stale if not w.alive))
         for worker in stale:
             self._idle.remove(worker)
             worker.discard()
@@ -196,7 +198,12 @@ class WorkerPool:
             worker = next((w for w in self._idle if w.fingerprint == wanted and w.alive), None)
             if worker is not None:
                 self._idle.remove(worker)
-            self._replenish(fixed, fmt)  # before the job runs, so the next spare loads meanwhile
+            try:
+                self._replenish(fixed, fmt)  # before the job runs, so the next spare loads meanwhile
+            except OSError:
+                # No spare could be started (a full temporary folder …); the worker taken
+                # above must not be lost with it. A later job tries again.
+                pass
             if worker is None:
                 self.cold_starts += 1
                 worker = Worker(fixed, limits=limits, fmt=fmt)
@@ -218,6 +225,11 @@ class WorkerPool:
         that is still loading its preamble spends part of it).
         """
         limits = limits or self.limits
+        with disk_full_as_error():
+            return self._compile(fixed, document, limits, keep_dir)
+
+    def _compile(self, fixed: Mapping[str, str], document: Mapping[str, str], limits: CompileLimits,
+                 keep_dir: Path | None) -> bytes:
         for last_attempt in (False, True):
             worker = self._take(fixed, limits)
             try:

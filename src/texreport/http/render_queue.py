@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-__all__ = ["RenderQueue", "QueueFull", "ClientGone", "QueueStats"]
+__all__ = ["ClientGone", "QueueFull", "QueueStats", "RenderQueue"]
 
 T = TypeVar("T")
 
@@ -161,7 +161,8 @@ class RenderQueue:
         while True:
             done, _ = await asyncio.wait({flight.task}, timeout=self.poll_interval)
             if done:
-                return flight.task.result()
+                result: T = flight.task.result()
+                return result
             if await is_disconnected():
                 raise ClientGone()
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from .app import Settings, create_app
+from .app import create_app
+from .settings import Settings
 
-__all__ = ["run_server", "JsonLogFormatter", "configure_logging"]
+__all__ = ["JsonLogFormatter", "configure_logging", "run_server"]
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -23,7 +24,7 @@ class JsonLogFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
         }
@@ -53,27 +54,28 @@ def configure_logging(level: int = logging.INFO) -> None:
         logger.propagate = False
 
 
-def run_server(
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8080,
-    db_url: str = "sqlite:///texreport.db",
-    max_compiles: int | None = None,
-    max_queue: int | None = None,
-) -> None:
-    """Serve the app on ``host:port`` until stopped; the store is created if missing."""
+def run_server(settings: Settings, *, host: str = "127.0.0.1", port: int = 8080,
+               header_timeout: float = 10.0) -> None:
+    """Serve the app on ``host:port`` until stopped; the store is created (or upgraded) if needed.
+
+    ``header_timeout``: seconds a client has to send a request's headers
+    (:mod:`~texreport.http.protocol`); idle keep-alive connections close after 5 s.
+    """
     import uvicorn
 
+    from .protocol import guarded_protocol
+
     configure_logging()
-    settings = Settings(db_url=db_url, max_compiles=max_compiles, max_queue=max_queue)
     app = create_app(settings)
     uvicorn.run(
         app,
         host=host,
         port=port,
+        http=guarded_protocol(header_timeout),
         log_config=None,        # keep the JSON handlers configured above
         access_log=False,       # the app logs each request itself, with its request id
         proxy_headers=False,
         server_header=False,
+        timeout_keep_alive=5,
         timeout_graceful_shutdown=10,
     )

@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -54,30 +53,28 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
+from ..errors import InputError
+from .records import (
+    AnswerRecord,
+    CachedPdf,
+    SessionRecord,
+    SessionStatus,
+    SessionSummary,
+    StoredReport,
+    canonical_json,
+)
+
 __all__ = [
-    "SessionStatus",
-    "StoreError",
+    "QuestionNotFound",
     "SessionExists",
     "SessionNotFound",
-    "QuestionNotFound",
-    "SessionSummary",
-    "SessionRecord",
-    "AnswerRecord",
-    "StoredReport",
-    "CachedPdf",
     "Store",
+    "StoreError",
     "normalize_url",
-    "canonical_json",
 ]
 
 
-class SessionStatus:
-    """The platform's session states (strings, as the API shows them)."""
-
-    CREATED = "CREATED"
-    IN_PROGRESS = "IN_PROGRESS"
-    COMPLETED = "COMPLETED"
-    EVALUATED = "EVALUATED"
+MAX_STORED_INT = 2**31 - 1   # INTEGER columns: the range both SQLite and PostgreSQL store
 
 
 class StoreError(Exception):
@@ -96,63 +93,6 @@ class QuestionNotFound(StoreError):
     """The session has no question with this ``questionIndex`` (HTTP 422 naming the field)."""
 
 
-@dataclass(frozen=True)
-class AnswerRecord:
-    question_index: int
-    answer: str | None
-    score: int | None
-    feedback: str | None
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class SessionSummary:
-    session_id: str
-    status: str
-    total_questions: int
-    overall_score: int | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    """A session with its source document and current answers."""
-
-    session_id: str
-    status: str
-    document: dict[str, Any]
-    answers: list[AnswerRecord]
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class StoredReport:
-    """A generated report: its object (as JSON-ready data), canonical text and generation time."""
-
-    session_id: str
-    canonical: str
-    generated_at: datetime
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return json.loads(self.canonical)
-
-
-@dataclass(frozen=True)
-class CachedPdf:
-    cache_key: str
-    etag: str
-    size: int
-    pdf: bytes | None  # None when only the metadata was asked for
-
-
-def canonical_json(data: Any) -> str:
-    """The one text form of a JSON value that hashes and compares (sorted keys, no spaces)."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
 def normalize_url(url: str) -> str:
     """``postgresql://`` (and ``postgres://``) mean psycopg 3; SQLite URLs pass unchanged."""
     for prefix in ("postgresql://", "postgres://"):
@@ -161,16 +101,28 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def _check_storable(document: dict[str, Any], details: list[dict[str, Any]]) -> None:
+    """Refuse integers our INTEGER columns cannot hold, naming the field (never an overflow deep in a driver)."""
+    fields: list[tuple[str, Any]] = [("totalQuestions", document.get("totalQuestions")),
+                                     ("overallScore", document.get("overallScore"))]
+    for number, detail in enumerate(details):
+        fields += [(f"questionDetails.{number}.questionIndex", detail.get("questionIndex")),
+                   (f"questionDetails.{number}.score", detail.get("score"))]
+    for field, value in fields:
+        if isinstance(value, int) and not -MAX_STORED_INT <= value <= MAX_STORED_INT:
+            raise InputError(f"must be at most {MAX_STORED_INT}", field=field)
+
+
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _utc(moment: datetime) -> datetime:
     # SQLite hands timestamps back naive; they were written in UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _record(row: Any, answers: list[Any]) -> SessionRecord:
+def _record(row: Any, answers: Sequence[Any]) -> SessionRecord:
     return SessionRecord(
         session_id=row.session_id,
         status=row.status,
@@ -224,17 +176,26 @@ pdfs_table = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+leases_table = Table(
+    "texreport_leases", metadata,
+    Column("session_id", String(128), ForeignKey("texreport_sessions.session_id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("cache_key", String(64), primary_key=True),
+    Column("owner", String(96), nullable=False),       # the instance compiling this PDF
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
 
 class Store:
     """Blocking access to the service's tables; thread-safe (one connection per call)."""
 
-    def __init__(self, url: str, *, create_schema: bool = True) -> None:
+    def __init__(self, url: str, *, upgrade_schema: bool = True) -> None:
         self.url = normalize_url(url)
         self.is_sqlite = make_url(self.url).get_backend_name() == "sqlite"
         self.engine = self._make_engine()
         self._schema_lock = threading.Lock()
-        if create_schema:
-            self.create_schema()
+        if upgrade_schema:
+            self.upgrade_schema()
 
     # ------------------------------------------------------------------ engine
 
@@ -268,27 +229,28 @@ class Store:
 
         return engine
 
-    def create_schema(self) -> None:
-        """Create missing tables (idempotent; tolerant of another instance doing it at once)."""
+    def upgrade_schema(self) -> str:
+        """Create or upgrade the tables to the newest schema revision (:mod:`~texreport.http.schema`)."""
+        from .schema import upgrade
+
         with self._schema_lock:
-            try:
-                metadata.create_all(self.engine, checkfirst=True)
-            except IntegrityError:
-                # Two instances racing on PostgreSQL's catalog: the other one won.
-                metadata.create_all(self.engine, checkfirst=True)
+            return upgrade(self.engine)
 
     def drop_schema(self) -> None:
-        """Drop the service's tables (tests only)."""
+        """Drop the service's tables and schema version (tests only)."""
+        from .schema import VERSION_TABLE
+
         metadata.drop_all(self.engine)
+        with self.engine.connect() as connection, connection.begin():
+            connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
 
     def close(self) -> None:
         self.engine.dispose()
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
-            with connection.begin():
-                yield connection
+        with self.engine.connect() as connection, connection.begin():
+            yield connection
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -317,10 +279,12 @@ class Store:
         """Store a session created from a complete report document (status ``COMPLETED``).
 
         ``document`` is the validated report object (camelCase, JSON-ready). Its
-        ``questionDetails`` seed the answers table. Raises :class:`SessionExists`.
+        ``questionDetails`` seed the answers table. Raises :class:`SessionExists`,
+        or :class:`~texreport.errors.InputError` naming a number too large to store.
         """
         now = _now()
         details = document.get("questionDetails") or []
+        _check_storable(document, details)
         try:
             with self._write() as connection:
                 connection.execute(sessions_table.insert().values(
@@ -344,24 +308,29 @@ class Store:
                         }
                         for detail in details
                     ])
+                record = self._session_in(connection, session_id)
         except IntegrityError:
             raise SessionExists(session_id) from None
-        record = self.get_session(session_id)
-        assert record is not None
+        if record is None:  # pragma: no cover - we hold the write lock; the row we inserted is there
+            raise SessionNotFound(session_id)
         return record
 
     def get_session(self, session_id: str) -> SessionRecord | None:
         with self._read() as connection:
-            row = connection.execute(
-                select(sessions_table).where(sessions_table.c.session_id == session_id)
-            ).first()
-            if row is None:
-                return None
-            answers = connection.execute(
-                select(answers_table)
-                .where(answers_table.c.session_id == session_id)
-                .order_by(answers_table.c.question_index)
-            ).all()
+            return self._session_in(connection, session_id)
+
+    @staticmethod
+    def _session_in(connection: Connection, session_id: str, *, lock: bool = False) -> SessionRecord | None:
+        """The session as this transaction sees it (read back before commit: no race with a delete)."""
+        query = select(sessions_table).where(sessions_table.c.session_id == session_id)
+        row = connection.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            return None
+        answers = connection.execute(
+            select(answers_table)
+            .where(answers_table.c.session_id == session_id)
+            .order_by(answers_table.c.question_index)
+        ).all()
         return _record(row, answers)
 
     def list_sessions(self, *, limit: int = 100, offset: int = 0) -> list[SessionSummary]:
@@ -386,9 +355,14 @@ class Store:
     def delete_session(self, session_id: str) -> bool:
         """Remove the session, its answers, report and cached PDF; ``False`` if it did not exist."""
         with self._write() as connection:
+            # The session row first, as every other writer does: one lock order, no deadlock.
+            try:
+                self._lock_session(connection, session_id)
+            except SessionNotFound:
+                return False
             # Explicit deletes, not only ON DELETE CASCADE: correct even on a SQLite
             # connection opened without foreign_keys=ON.
-            for table in (pdfs_table, reports_table, answers_table):
+            for table in (leases_table, pdfs_table, reports_table, answers_table):
                 connection.execute(delete(table).where(table.c.session_id == session_id))
             result = connection.execute(delete(sessions_table).where(sessions_table.c.session_id == session_id))
             return result.rowcount > 0
@@ -403,12 +377,17 @@ class Store:
         answer: str | None,
         score: int | None = None,
         feedback: str | None = None,
+        check: Callable[[SessionRecord], None] | None = None,
     ) -> SessionRecord:
         """Replace a question's answer (and, when given, its score/feedback).
 
-        Invalidates the generated report and the cached PDF: the session is back to
-        ``COMPLETED`` until the report is generated again. Raises
-        :class:`SessionNotFound` or :class:`QuestionNotFound`.
+        ``check(record)`` sees the session as it will be after this change and may
+        raise to refuse it; it runs under the session's lock, so two concurrent
+        submissions cannot both pass a whole-document check (the second one sees
+        the first). Invalidates the generated report and the cached PDF: the
+        session is back to ``COMPLETED`` until the report is generated again.
+        Raises :class:`SessionNotFound`, :class:`QuestionNotFound` or what
+        ``check`` raised (nothing is stored then).
         """
         now = _now()
         with self._write() as connection:
@@ -425,27 +404,35 @@ class Store:
             )
             if result.rowcount == 0:
                 raise QuestionNotFound(str(question_index))
-            connection.execute(delete(reports_table).where(reports_table.c.session_id == session_id))
-            connection.execute(delete(pdfs_table).where(pdfs_table.c.session_id == session_id))
-            connection.execute(
-                update(sessions_table).where(sessions_table.c.session_id == session_id)
-                .values(status=SessionStatus.COMPLETED, updated_at=now)
-            )
-        record = self.get_session(session_id)
-        if record is None:  # deleted right after our commit
-            raise SessionNotFound(session_id)
+            self._invalidate(connection, session_id, now)
+            record = self._session_in(connection, session_id)
+            if record is None:  # pragma: no cover - the row is locked by this transaction
+                raise SessionNotFound(session_id)
+            if check is not None:
+                check(record)   # raising rolls the whole change back
         return record
+
+    @staticmethod
+    def _invalidate(connection: Connection, session_id: str, now: datetime) -> None:
+        connection.execute(delete(reports_table).where(reports_table.c.session_id == session_id))
+        connection.execute(delete(pdfs_table).where(pdfs_table.c.session_id == session_id))
+        connection.execute(
+            update(sessions_table).where(sessions_table.c.session_id == session_id)
+            .values(status=SessionStatus.COMPLETED, updated_at=now)
+        )
 
     # ------------------------------------------------------------------ reports
 
     def get_report(self, session_id: str) -> StoredReport | None:
         with self._read() as connection:
-            row = connection.execute(
-                select(reports_table).where(reports_table.c.session_id == session_id)
-            ).first()
+            return self._report_in(connection, session_id)
+
+    @staticmethod
+    def _report_in(connection: Connection, session_id: str) -> StoredReport | None:
+        row = connection.execute(select(reports_table).where(reports_table.c.session_id == session_id)).first()
         return None if row is None else StoredReport(row.session_id, row.report, _utc(row.generated_at))
 
-    def generate_report(self, session_id: str, build: Any) -> StoredReport:
+    def generate_report(self, session_id: str, build: Callable[[SessionRecord], dict[str, Any]]) -> StoredReport:
         """Return the session's report, generating and persisting it first if needed.
 
         ``build(record) -> dict`` turns a :class:`SessionRecord` into the report
@@ -454,17 +441,12 @@ class Store:
         Raises :class:`SessionNotFound`.
         """
         with self._write() as connection:
-            row = self._lock_session(connection, session_id)
-            existing = connection.execute(
-                select(reports_table).where(reports_table.c.session_id == session_id)
-            ).first()
+            record = self._session_in(connection, session_id, lock=True)
+            if record is None:
+                raise SessionNotFound(session_id)
+            existing = self._report_in(connection, session_id)
             if existing is not None:
-                return StoredReport(existing.session_id, existing.report, _utc(existing.generated_at))
-            answers = connection.execute(
-                select(answers_table).where(answers_table.c.session_id == session_id)
-                .order_by(answers_table.c.question_index)
-            ).all()
-            record = _record(row, answers)
+                return existing
             report = canonical_json(build(record))
             now = _now()
             connection.execute(reports_table.insert().values(session_id=session_id, report=report, generated_at=now))
@@ -472,9 +454,10 @@ class Store:
                 update(sessions_table).where(sessions_table.c.session_id == session_id)
                 .values(status=SessionStatus.EVALUATED, updated_at=now)
             )
-        # Re-read: the database's timestamp precision is what later exports will see.
-        stored = self.get_report(session_id)
-        if stored is None:
+            # Read back in this transaction: the database's timestamp precision is what
+            # later exports will see, and a delete cannot slip in between.
+            stored = self._report_in(connection, session_id)
+        if stored is None:  # pragma: no cover - inserted above under the session lock
             raise SessionNotFound(session_id)
         return stored
 
@@ -507,3 +490,52 @@ class Store:
                 session_id=session_id, cache_key=cache_key, etag=etag, size=len(pdf), pdf=pdf, created_at=now,
             ))
         return True
+
+    # ------------------------------------------------------------------ compile leases
+
+    def take_lease(self, session_id: str, cache_key: str, owner: str, seconds: float) -> bool:
+        """Claim the compile of this PDF for ``owner`` unless another owner holds an unexpired lease.
+
+        Taken under the session's lock, so two instances cannot both get it.
+        ``True`` also when ``owner`` already holds it (the lease is extended).
+        Raises :class:`SessionNotFound` when the session is gone.
+        """
+        now = _now()
+        with self._write() as connection:
+            self._lock_session(connection, session_id)
+            held = self._lease_in(connection, session_id, cache_key)
+            if held is not None and held.owner != owner and _utc(held.expires_at) > now:
+                return False
+            where = (leases_table.c.session_id == session_id, leases_table.c.cache_key == cache_key)
+            connection.execute(delete(leases_table).where(*where))
+            connection.execute(leases_table.insert().values(
+                session_id=session_id, cache_key=cache_key, owner=owner,
+                expires_at=now + timedelta(seconds=seconds)))
+        return True
+
+    def renew_lease(self, session_id: str, cache_key: str, owner: str, seconds: float) -> bool:
+        """Extend ``owner``'s lease; ``False`` if it no longer holds it."""
+        with self._write() as connection:
+            result = connection.execute(
+                update(leases_table)
+                .where(leases_table.c.session_id == session_id, leases_table.c.cache_key == cache_key,
+                       leases_table.c.owner == owner)
+                .values(expires_at=_now() + timedelta(seconds=seconds)))
+            return result.rowcount > 0
+
+    def release_lease(self, session_id: str, cache_key: str, owner: str) -> None:
+        with self._write() as connection:
+            connection.execute(delete(leases_table).where(
+                leases_table.c.session_id == session_id, leases_table.c.cache_key == cache_key,
+                leases_table.c.owner == owner))
+
+    def lease_holder(self, session_id: str, cache_key: str) -> str | None:
+        """The owner of an unexpired lease on this PDF, else ``None``."""
+        with self._read() as connection:
+            held = self._lease_in(connection, session_id, cache_key)
+        return held.owner if held is not None and _utc(held.expires_at) > _now() else None
+
+    @staticmethod
+    def _lease_in(connection: Connection, session_id: str, cache_key: str) -> Any:
+        return connection.execute(select(leases_table).where(
+            leases_table.c.session_id == session_id, leases_table.c.cache_key == cache_key)).first()

@@ -1,0 +1,71 @@
+"""PDFs: the session export (plain HTTP, as the API page says) and the stateless render (JSON errors)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ...errors import InputError
+from ...models import load_json
+from ...naming import content_disposition, is_safe_session_id
+from ..deps import ServicesDep, SessionId
+from ..responses import PDF_TYPE, not_modified, pdf_response
+from ..statuses import ParameterInvalid, Rejected
+from .sessions import REPORT_BODY
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["export"])
+
+LANGUAGES = ("zh", "en")
+STATELESS_FILENAME = 'attachment; filename="interview-report.pdf"'
+
+
+def _checked_lang(lang: str | None) -> str | None:
+    if lang is not None and lang not in LANGUAGES:
+        raise ParameterInvalid("lang", "must be zh or en")
+    return lang
+
+
+@router.api_route(
+    "/api/interview/sessions/{session_id}/export", methods=["GET", "HEAD"],
+    summary="Export the generated report as PDF (plain HTTP statuses, as the API page says)",
+    responses={
+        200: {"content": {PDF_TYPE: {}}, "description": "The PDF"},
+        206: {"content": {PDF_TYPE: {}}, "description": "One byte range of the PDF (Range: bytes=a-b)"},
+        304: {"description": "If-None-Match matched the ETag"},
+        400: {"description": "Report not yet generated"},
+        404: {"description": "Unknown session (empty body)"},
+        500: {"description": "PDF generation failed"},
+        416: {"description": "The range starts beyond the PDF"},
+        503: {"description": "Busy; see Retry-After"},
+    },
+    response_class=Response,
+)
+async def export(request: Request, session_id: SessionId, found: ServicesDep, lang: str | None = None) -> Response:
+    result = await found.exports.session_pdf(session_id, _checked_lang(lang),
+                                             if_none_match=request.headers.get("if-none-match"),
+                                             is_disconnected=request.is_disconnected)
+    if result.pdf is None:
+        return not_modified(result.etag)
+    if_range = request.headers.get("if-range")
+    wanted = request.headers.get("range") if if_range is None or if_range.strip() == result.etag else None
+    return pdf_response(result, content_disposition(session_id), range_header=wanted,
+                        head=request.method == "HEAD")
+
+
+@router.post(
+    "/api/reports/pdf", openapi_extra=REPORT_BODY,
+    summary="Stateless: a report document in, its PDF out",
+    responses={200: {"content": {PDF_TYPE: {}}, "description": "The PDF"}},
+    response_class=Response,
+)
+async def stateless_pdf(request: Request, found: ServicesDep, lang: str | None = None) -> Response:
+    lang = _checked_lang(lang)
+    report = load_json(await request.body())
+    try:
+        result = await found.exports.stateless_pdf(report, lang, is_disconnected=request.is_disconnected)
+    except InputError as error:
+        raise Rejected(error, what="report cannot be rendered") from error
+    safe = is_safe_session_id(report.session_id)
+    return pdf_response(result, content_disposition(report.session_id) if safe else STATELESS_FILENAME)

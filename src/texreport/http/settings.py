@@ -1,0 +1,32 @@
+"""How the service runs: one frozen :class:`Settings`, every field with a named default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the service runs; ``texreport serve`` fills it from options and ``TEXREPORT_*`` variables."""
+
+    db_url: str = "sqlite:///texreport.db"
+    max_compiles: int | None = None         # default: CPU count
+    max_queue: int | None = None            # default: 4 × max_compiles
+    max_body_bytes: int = 2 * 1024 * 1024   # larger request bodies: 413
+    compile_timeout: float = 60.0           # seconds before xelatex's process group is killed
+    probe_on_startup: bool = True           # start the /readyz CJK compile when the app starts
+    readiness_wait: float = 20.0            # how long /readyz may wait for a running probe
+    disconnect_poll: float = 0.5            # seconds between "is the client still there?" checks
+    warm_workers: bool = True               # keep xelatex workers with the preamble loaded (~270 MB each)
+    cors_origins: tuple[str, ...] = ()      # origins allowed to call the API from a browser; () = CORS off
+    lease_seconds: float = 30.0             # a compile lease not renewed for this long is another instance's
+    migrate_on_start: bool = True           # bring the database schema up to date when the app starts
+
+    def compiles(self) -> int:
+        return self.max_compiles or os.cpu_count() or 1
+
+    def queue(self) -> int:
+        return self.max_queue if self.max_queue is not None else 4 * self.compiles()
