@@ -253,6 +253,9 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
               help="A compile lease not renewed this long is taken over by another instance.")
 @click.option("--warm/--no-warm", "warm_workers", default=True, show_default=True, envvar="TEXREPORT_WARM",
               help="Keep xelatex workers with the preamble loaded (~270 MB each).")
+@click.option("--theme", "themes", multiple=True, envvar="TEXREPORT_THEMES", metavar="NAME|FILE",
+              help="A theme requests may pick with ?theme=NAME (repeatable; the first is the default; "
+                   "env: space-separated). Default: the default theme only.")
 def serve(host: str, port: int, header_timeout: float, **options: Any) -> None:
     """Run the HTTP export service (needs the [http] extra). Every option also reads TEXREPORT_* (README)."""
     try:
@@ -267,6 +270,7 @@ def serve(host: str, port: int, header_timeout: float, **options: Any) -> None:
     options["db_url"] = options.pop("db")
     options["cors_origins"] = tuple(options["cors_origins"])
     try:
+        options["themes"] = _offered_themes(options["themes"])
         run_server(Settings(**options), host=host, port=port, header_timeout=header_timeout)
     except TexreportError as error:
         _fail(error)
@@ -274,6 +278,18 @@ def serve(host: str, port: int, header_timeout: float, **options: Any) -> None:
         url = options["db_url"].split("@")[-1]
         click.echo(f"texreport: error: database {url!r}: {_database_error(error)}", err=True)
         sys.exit(1)
+
+
+def _offered_themes(specs: tuple[str, ...]) -> tuple[Any, ...]:
+    """The service's themes, each checked now (a bad one stops the start, naming its key)."""
+    from .theme import ThemeError, resolve_theme
+
+    themes = tuple(resolve_theme(spec) for spec in specs)
+    names = [theme.name for theme in themes]
+    for name in names:
+        if names.count(name) > 1:
+            raise ThemeError(name, "two --theme options give this name; rename one (its name key)")
+    return themes
 
 
 @cli.group()

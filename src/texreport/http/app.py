@@ -37,6 +37,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from .. import __version__
 from ..models import Report
+from ..theme import Theme
 from . import exports, statuses
 from .deps import Services
 from .exports import Exports, Renderer
@@ -57,29 +58,38 @@ CORS_EXPOSED_HEADERS = ["Content-Disposition", "Content-Length", "ETag", "Conten
                         "Retry-After", "X-Request-ID"]
 
 
-def pipeline_renderer(timeout: float, *, warm: bool) -> Renderer:
-    """The real renderer: the pipeline under the service's compile limits."""
-    def render(report: Report, *, lang: str | None, generated_at: datetime | None) -> bytes:
+def pipeline_renderer(timeout: float, *, warm: bool, theme: Theme | None = None) -> Renderer:
+    """The real renderer: the pipeline under the service's compile limits, ``theme`` by default."""
+    default_theme = theme
+
+    def render(report: Report, *, lang: str | None, generated_at: datetime | None,
+               theme: Theme | None = None) -> bytes:
         from ..compiler import CompileLimits
         from ..pipeline import RenderOptions
         from ..pipeline import render as render_pdf
 
         options = RenderOptions(lang=lang, generated_at=generated_at, limits=CompileLimits(timeout=timeout),
-                                warm=warm)
+                                warm=warm, theme=theme or default_theme)
         return render_pdf(report, options=options)
 
     return render
 
 
-def _pipeline_checker(report: Report) -> None:
-    from ..pipeline import check_characters
+def _pipeline_checker(themes: tuple[Theme, ...]) -> Callable[[Report], None]:
+    """Every character must be drawable in every offered theme: an accepted session exports in each."""
+    def check(report: Report) -> None:
+        from ..pipeline import check_characters
 
-    check_characters(report)
+        for theme in themes:
+            check_characters(report, theme)
+
+    return check
 
 
 def _services(settings: Settings, renderer: Renderer | None, checker: Callable[[Report], None] | None,
               store: Store | None) -> Services:
-    render = renderer or pipeline_renderer(settings.compile_timeout, warm=settings.warm_workers)
+    render = renderer or pipeline_renderer(settings.compile_timeout, warm=settings.warm_workers,
+                                           theme=settings.offered_themes()[0])
     version = exports.content_version()
     the_store = store or Store(settings.db_url, upgrade_schema=settings.migrate_on_start)
     queue = RenderQueue(max_concurrent=settings.compiles(), max_waiting=settings.queue(),
@@ -91,7 +101,7 @@ def _services(settings: Settings, renderer: Renderer | None, checker: Callable[[
                        compile_path="warm" if settings.warm_workers else "cold", lease_seconds=settings.lease_seconds,
                        give_up_after=settings.compile_timeout * 2 + settings.lease_seconds)
     return Services(settings=settings, store=the_store, queue=queue, exports=exporter, readiness=readiness,
-                    metrics=metrics, check=checker or _pipeline_checker, version=version)
+                    metrics=metrics, check=checker or _pipeline_checker(settings.offered_themes()), version=version)
 
 
 def create_app(
