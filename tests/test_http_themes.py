@@ -14,12 +14,12 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from texreport.http.app import Settings, create_app  # noqa: E402
-from texreport.theme import builtin_theme, load_theme  # noqa: E402
-from pdfcheck import pdf_text  # noqa: E402
-from themecheck import assert_themed, first_page_images, png_logo  # noqa: E402
+from pdfcheck import pdf_text
+from texreport.http.app import Settings, create_app
+from texreport.theme import builtin_theme, load_theme
+from themecheck import assert_themed, first_page_images, png_logo
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 BASE = "/api/interview/sessions"
