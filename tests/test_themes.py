@@ -264,3 +264,14 @@ def test_cli_batch_with_a_theme(tmp_path: Path, report_file: Path, document, gro
 def test_theme_objects_are_values() -> None:
     assert isinstance(INK, Theme) and builtin_theme("ink") is INK
     assert INK.fingerprint != builtin_theme("default").fingerprint
+
+
+def test_each_theme_has_its_own_precompiled_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from texreport.formats import ensure_format, fixed_files
+
+    monkeypatch.setenv("TEXREPORT_CACHE_DIR", str(tmp_path))
+    default, ink = ensure_format(fixed_files()), ensure_format(fixed_files("ink"))
+    assert default is not None and ink is not None and default != ink
+    assert default.is_file() and ink.is_file()
+    assert ensure_format(fixed_files(INK)) == ink
+    assert fixed_files("ink")["theme-logo.png"] == INK.logo.data  # type: ignore[union-attr]
