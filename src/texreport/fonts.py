@@ -15,9 +15,15 @@ The chain, all from Debian packages (see ``fonts/README.md``):
   to the "Symbola" sub-block of every CJK family (monochrome; XeTeX cannot draw
   colour emoji); AutoFallBack applies to them too.
 
-:func:`font_setup_latex` returns the preamble lines (for ``ctexart`` with
-``fontset=none``).  :class:`FontChain` answers, from the fonts' cmaps, whether
-the font XeTeX will actually pick for a character can draw it;
+Those are the ``sans`` set; the ``serif`` set swaps in "DejaVu Serif" and "Noto
+Serif CJK SC" for text (code and the fallbacks stay). :data:`FONT_SETS` holds both
+as data; a theme names one (``texreport.theme``), and both the LaTeX setup and the
+coverage check are generated from that choice, so a theme can only pick fonts the
+check knows.
+
+:func:`font_setup_latex` returns the preamble lines of a set (for ``ctexart`` with
+``fontset=none``).  :class:`FontChain` (:func:`font_chain`) answers, from the fonts'
+cmaps, whether the font XeTeX will actually pick for a character can draw it;
 :meth:`FontChain.check_text` raises :class:`~texreport.errors.UnsupportedCharacterError`
 for the first one it cannot.  Coverage sets are cached in-process and on disk
 under ``$XDG_CACHE_HOME/texreport/`` (reading the CJK cmaps takes ~0.5 s).
