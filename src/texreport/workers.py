@@ -228,7 +228,7 @@ class WorkerPool:
         with disk_full_as_error():
             return self._compile(fixed, document, limits, keep_dir)
 
-    def _compile(self, fixed: Mapping[str, str], document: Mapping[str, str], limits: CompileLimits,
+    def _compile(self, fixed: Mapping[str, str | bytes], document: Mapping[str, str], limits: CompileLimits,
                  keep_dir: Path | None) -> bytes:
         for last_attempt in (False, True):
             worker = self._take(fixed, limits)
