@@ -351,7 +351,7 @@ def _coverage(path: str, index: int) -> frozenset[int]:
     if isinstance(entry, list):
         return frozenset(cp for a, b in entry for cp in range(a, b + 1))
 
-    from fontTools.ttLib import TTFont  # imported lazily: only needed on a cache miss
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # lazily: only on a cache miss
 
     font = TTFont(path, fontNumber=index, lazy=True)
     try:
