@@ -43,7 +43,7 @@ def _read_input(source: str) -> Report:
 lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
                            help="Report language (default: the report's own, else zh).")
 theme_option = click.option("--theme", default=None, metavar="NAME|FILE",
-                            help="A shipped theme (default, ink) or a theme file (.toml); see themes/README.md.")
+                            help="A shipped theme by name (themes/*.toml) or a theme file; see themes/README.md.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
