@@ -45,7 +45,7 @@ def write_theme(folder: Path, text: str, files: dict[str, bytes] | None = None) 
 
 
 def test_two_themes_ship_and_differ_visibly() -> None:
-    assert builtin_names() == ["default", "ink"]
+    assert builtin_names()[0] == "default" and "ink" in builtin_names()
     default = builtin_theme("default")
     assert default.organisation == "" and default.logo is None and default.footer == ""
     assert INK.colours["primary"] != default.colours["primary"]
