@@ -289,15 +289,14 @@ def _logo(value: object, folder: Path, source: str) -> Logo | None:
         return None
     if not _SAFE_FILE.fullmatch(value):
         raise ThemeError(source, "must be a plain file name next to the theme file", key="cover.logo")
-    path = folder / value
     try:
-        size = path.stat().st_size
-        if size > MAX_LOGO_BYTES:
-            raise ThemeError(source, f"{value}: larger than {MAX_LOGO_BYTES // 1024} KiB", key="cover.logo")
-        data = path.read_bytes()[: MAX_LOGO_BYTES + 1]
+        with (folder / value).open("rb") as handle:
+            data = handle.read(MAX_LOGO_BYTES + 1)   # never more, whatever the file claims to be
     except OSError as error:
         raise ThemeError(source, f"{value}: cannot read it ({error.strerror or error})", key="cover.logo") from None
+    if len(data) > MAX_LOGO_BYTES:
+        raise ThemeError(source, f"{value}: larger than {MAX_LOGO_BYTES // 1024} KiB", key="cover.logo")
     extension = next((ext for magic, ext in _MAGIC if data.startswith(magic)), None)
-    if extension is None or len(data) > MAX_LOGO_BYTES:
+    if extension is None:
         raise ThemeError(source, f"{value}: not a PNG, JPEG or PDF file", key="cover.logo")
     return Logo(data=data, extension=extension)
