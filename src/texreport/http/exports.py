@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import os
 import socket
@@ -225,7 +224,7 @@ class Exports:
             try:
                 self.store.renew_lease(session_id, key, self.owner, self.lease_seconds)
             except Exception as error:
-                log.warning(json.dumps({"event": "lease_renewal_failed", "error": type(error).__name__}))
+                log.warning("lease_renewal_failed", extra={"error": type(error).__name__})
 
     async def stateless_pdf(self, report: Report, lang: str | None, *,
                             is_disconnected: Disconnected | None = None, theme: Theme | None = None) -> PdfResult:
