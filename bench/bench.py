@@ -184,6 +184,7 @@ def main() -> int:
 
         # ---- long Chinese paragraph
         long_rows = long_paragraph_rows(doc, work)
+        long_rows += progress_rows(work, args.runs)
 
         # ---- same text from every path (the footer's time differs only for the CLI run: compare without it)
         same = len({t for t in texts.values()}) == 1
@@ -270,6 +271,19 @@ def server_rows(work: Path, doc: dict, runs: int) -> tuple[str, str, str]:
     shared_pool().close()
     return (f"{median(first):.2f} s", f"{median(cached) * 1000:.1f} ms",
             "in-process app (TestClient), renderer=RenderOptions(warm=True)")
+
+
+def progress_rows(work: Path, runs: int) -> list[tuple[str, str, str, str]]:
+    """The 5-session progress report of `texreport sample --progress`, cold CLI, whole process."""
+    folder, pdf = work / "progress-in", work / "progress.pdf"
+    subprocess.run([str(BIN / "texreport"), "sample", "--progress", "-o", str(folder)], check=True,
+                   capture_output=True)
+    times = [timed(lambda: subprocess.run([str(BIN / "texreport"), "progress", str(folder), "-o", str(pdf)],
+                                          check=True, capture_output=True)) for _ in range(runs)]
+    pages = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    count = next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:"))
+    return [("cold `texreport progress`, 5 sessions (whole process)", f"{median(times):.2f} s", "",
+             f"{count} pages, {pdf.stat().st_size / 1024:.0f} KB")]
 
 
 def long_paragraph_rows(doc: dict, work: Path) -> list[tuple[str, str, str, str]]:

@@ -13,7 +13,8 @@ MODULES = ["texreport", "texreport.errors", "texreport.models", "texreport.view"
            "texreport.escape", "texreport.fonts", "texreport.charts", "texreport.templating",
            "texreport.compiler", "texreport.pipeline", "texreport.workers", "texreport.batch",
            "texreport.jobdirs", "texreport.naming", "texreport.cli", "texreport.formats", "texreport.paths",
-           "texreport.launch"]
+           "texreport.launch", "texreport.progress", "texreport.progress_view", "texreport.progress_charts",
+           "texreport.progress_pipeline", "texreport.progress_sample"]
 
 
 @pytest.mark.parametrize("name", MODULES)

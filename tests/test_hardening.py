@@ -356,8 +356,9 @@ def _wait_for_xelatex(folder: Path, process: subprocess.Popen[bytes]) -> None:
         time.sleep(0.02)
 
 
-@pytest.mark.parametrize("command", ["render", "batch"])
-def test_sigterm_cleans_up_like_ctrl_c(tmp_path, document, command):
+@pytest.mark.parametrize("command, cache", [("render", "built"), ("render", "empty"), ("batch", "built")])
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path, document, command, cache):
+    """SIGTERM while xelatex runs: the render's worker, a batch's compiles, or (empty cache) the format build."""
     private = tmp_path / "tmp"
     private.mkdir()
     inputs = tmp_path / "in"
@@ -367,7 +368,10 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path, document, command):
     output = tmp_path / "out"
     args = (["render", str(inputs / "0.json"), "-o", str(output / "r.pdf")] if command == "render"
             else ["batch", str(inputs), "-o", str(output), "-j", "2"])
-    process = subprocess.Popen([str(TEXREPORT), *args], env=dict(os.environ, TMPDIR=str(private)),
+    env = dict(os.environ, TMPDIR=str(private))
+    if cache == "empty":
+        env["TEXREPORT_CACHE_DIR"] = str(tmp_path / "cache")
+    process = subprocess.Popen([str(TEXREPORT), *args], env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                preexec_fn=default_sigint)
     try:
@@ -384,6 +388,8 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path, document, command):
     assert list(private.iterdir()) == []            # job and worker folders removed
     for pdf in output.glob("*") if output.exists() else []:
         assert not pdf.name.startswith(".") and pdf.read_bytes().startswith(b"%PDF-")
+    if cache == "empty":   # no format, whole or partial, was installed
+        assert list((tmp_path / "cache").rglob("*.fmt*")) == []
 
 
 # ---------------------------------------------------------------- a full temporary folder
@@ -497,3 +503,19 @@ def test_rlimits_hold_without_preexec_fn(tmp_path, monkeypatch, limiter):
     assert rlimits == [[12_345_678, 12_345_678], [2 * 1024**3, 2 * 1024**3], [77, 77], [0, 0]]
     assert pid == process.pid == group   # the limiter exec'd the program: same process, its own group
     assert resource.getrlimit(resource.RLIMIT_CPU)[0] != 77   # the parent is untouched
+
+
+# ---------------------------------------------------------------- the document-info line
+
+
+def test_pdf_keywords_stay_short_with_whole_names(document):
+    """Metadata is one TeX source line: 100 long category names must not make it "too long"."""
+    from texreport.limits import MAX_HEADING_CHARS, MAX_KEYWORDS_CHARS
+    from texreport.view import build_view
+
+    document["categoryScores"] = [{"category": f"{i:03d}" + "𠮷" * (MAX_HEADING_CHARS - 3), "score": 50}
+                                  for i in range(100)]
+    keywords = build_view(load_document(document)).metadata.keywords
+    assert 0 < len(keywords) <= MAX_KEYWORDS_CHARS
+    names = keywords.split(", ")
+    assert names == [c["category"] for c in document["categoryScores"][:len(names)]]

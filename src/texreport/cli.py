@@ -112,11 +112,46 @@ def validate(source: str) -> None:
 
 
 @cli.command()
-def sample() -> None:
+@click.option("--progress", is_flag=True,
+              help="Five sessions of one candidate instead (a JSON list, or files with -o).")
+@click.option("-o", "--output", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="With --progress: write one report file per session into this folder.")
+def sample(progress: bool, folder: Path | None) -> None:
     """Print a realistic sample report (Chinese, 10 questions)."""
+    if folder is not None and not progress:
+        raise click.UsageError("-o/--output goes with --progress")
+    if progress:
+        from .progress_sample import write_progress_sample
+
+        click.echo(write_progress_sample(folder), nl=False)
+        return
     from .sample import sample_json
 
     click.echo(sample_json(), nl=False)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="REPORTS...")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PDF to write (default: ./面试进步报告_{candidate.id, else first sessionId}.pdf).")
+@lang_option
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Copy the job folder (LaTeX source, CSV, log) here, for debugging.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Seconds before xelatex is stopped.")
+def progress(inputs: tuple[str, ...], output: Path | None, lang: str | None, keep: Path | None,
+             timeout: float) -> None:
+    """Compare two or more sessions of one candidate (report files or folders) in one PDF."""
+    from .compiler import CompileLimits
+    from .pipeline import RenderOptions
+    from .progress_pipeline import read_sessions, render_progress_to_file
+
+    try:
+        options = RenderOptions(lang=lang, limits=CompileLimits(timeout=timeout))
+        output = render_progress_to_file(read_sessions(inputs), output, options=options, keep_dir=keep)
+    except TexreportError as error:
+        _fail(error)
+    click.echo(str(output))
 
 
 @cli.command()

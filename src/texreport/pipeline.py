@@ -44,7 +44,7 @@ from .jobdirs import job_folder
 from .models import Report, iter_text_fields, load_document
 from .paths import user_file_mode, write_atomic
 from .templating import render_template
-from .view import ReportView, build_view
+from .view import build_view
 
 if TYPE_CHECKING:  # workers import this module; the pool type is only an annotation here
     from .workers import WorkerPool
@@ -55,7 +55,9 @@ __all__ = [
     "TEX_NAME",
     "JobSource",
     "RenderOptions",
+    "assemble_job",
     "check_characters",
+    "compile_job",
     "fixed_files",
     "prepare",
     "render",
@@ -93,7 +95,7 @@ class JobSource:
 
     fixed: dict[str, str]
     document: dict[str, str]
-    view: ReportView
+    view: Any               # ReportView, or the progress report's ProgressView
 
     @property
     def files(self) -> dict[str, str]:
@@ -133,11 +135,16 @@ def prepare(
     context = {f.name: getattr(view, f.name) for f in fields(view)}
     context.update(charts=charts, creation_date=_pdf_date(generated_at))
     body = render_template(TEMPLATE, code_files=code_files, **context)
+    return assemble_job(body, code_files, charts.files, view)
+
+
+def assemble_job(body: str, code_files: CodeFiles, chart_files: Mapping[str, str], view: Any) -> JobSource:
+    """A job from a rendered body, its code files and chart CSVs (any document type: report, progress)."""
     document_files = dict(code_files.items())
-    # Everything this report typesets is in body.tex or a code file (the CSVs hold numbers).
+    # Everything this document typesets is in body.tex or a code file (the CSVs hold numbers).
     fallback = default_chain().needs_fallback(body + "".join(document_files.values()))
     document_files[BODY_NAME] = f"\\xeCJKsetup{{AutoFallBack={'true' if fallback else 'false'}}}\n" + body
-    document_files.update(charts.files)
+    document_files.update(chart_files)
     return JobSource(fixed=fixed_files(), document=document_files, view=view)
 
 
@@ -159,7 +166,11 @@ def render(
     ``options.warm`` compiles in the process-wide warm pool
     (:func:`texreport.workers.shared_pool`); the PDF text is the same either way.
     """
-    job = prepare(document, options=options)
+    return compile_job(prepare(document, options=options), options=options, keep_dir=keep_dir)
+
+
+def compile_job(job: JobSource, *, options: RenderOptions = RenderOptions(), keep_dir: Path | None = None) -> bytes:
+    """Compile a prepared job (warm pool or cold, as ``options`` say) to PDF bytes."""
     if options.warm:
         from .workers import shared_pool
 

@@ -38,9 +38,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from importlib import resources as _resources
-from typing import Literal
+from typing import Any, Literal
 
 from texreport.labels import labels_for
 from texreport.limits import MAX_KEYWORDS_CHARS
@@ -225,16 +225,16 @@ class _Catalogue:
     fallback: CatalogueEntry
 
 
-def _entry(raw: dict[str, object]) -> CatalogueEntry:
+def _entry(raw: dict[str, Any]) -> CatalogueEntry:  # one entry of data/resources.json
     return CatalogueEntry(
         id=str(raw["id"]),
-        names=dict(raw["name"]),  # type: ignore[arg-type]
-        aliases=tuple(raw.get("aliases", ())),  # type: ignore[arg-type]
+        names=dict(raw["name"]),
+        aliases=tuple(raw.get("aliases", ())),
         generic=bool(raw.get("generic", False)),
-        actions={lang: tuple(texts) for lang, texts in raw["actions"].items()},  # type: ignore[union-attr]
+        actions={lang: tuple(texts) for lang, texts in raw["actions"].items()},
         resources=tuple(
             (Resource(title=item["title"], detail=item.get("detail", "")), item.get("lang", "en"))
-            for item in raw["resources"]  # type: ignore[union-attr]
+            for item in raw["resources"]
         ),
     )
 
@@ -321,7 +321,7 @@ def build_view(report: Report, *, lang: str | None = None, generated_at: datetim
     """
     language = normalize_language(lang) if lang is not None else (report.language or "zh")
     labels = labels_for(language)
-    when_generated = generated_at if generated_at is not None else datetime.now(timezone.utc)
+    when_generated = generated_at if generated_at is not None else datetime.now(UTC)
 
     questions = _questions(report)
     categories, categories_derived = _categories(report)
@@ -521,7 +521,8 @@ def _derived_plan(
     general = _non_blank(report.improvements)
     if general:
         items.append(
-            PlanItem(area=labels["plan_general"], score=None, band=None, actions=general[:MAX_PLAN_ACTIONS], resources=[])
+            PlanItem(area=labels["plan_general"], score=None, band=None, actions=general[:MAX_PLAN_ACTIONS],
+                     resources=[])
         )
     if not items:
         fallback = _catalogue().fallback
@@ -545,7 +546,7 @@ def _trimmed(item: PlanItem, action_count: int) -> PlanItem:
 
 def _version() -> str:
     try:
-        from texreport import __version__  # type: ignore[attr-defined]
+        from texreport import __version__
 
         return str(__version__)
     except ImportError:

@@ -22,7 +22,8 @@ What a caller (or a platform) must know:
 * Every error body is brief: no traceback, server path or TeX log.
 
 Where things live: routes in :mod:`~texreport.http.routes`, the export path
-(cache, single flight) in :mod:`~texreport.http.exports`, report building in
+(cache, single flight) in :mod:`~texreport.http.exports` (progress reports:
+:mod:`~texreport.http.progress_exports`), report building in
 :mod:`~texreport.http.reports`, statuses in :mod:`~texreport.http.statuses`.
 """
 
@@ -42,9 +43,10 @@ from .deps import Services
 from .exports import Exports, Renderer
 from .metrics import Metrics
 from .middleware import RequestContext
+from .progress_exports import ProgressExports, pipeline_progress_renderer
 from .readiness import Readiness
 from .render_queue import RenderQueue
-from .routes import export, probes, sessions
+from .routes import export, probes, progress, sessions
 from .settings import Settings
 from .store import Store
 
@@ -90,8 +92,11 @@ def _services(settings: Settings, renderer: Renderer | None, checker: Callable[[
     exporter = Exports(store=the_store, queue=queue, render=render, version=version, metrics=metrics,
                        compile_path="warm" if settings.warm_workers else "cold", lease_seconds=settings.lease_seconds,
                        give_up_after=settings.compile_timeout * 2 + settings.lease_seconds)
+    progress_renderer = pipeline_progress_renderer(settings.compile_timeout,
+                                                   warm=renderer is None and settings.warm_workers)
+    progress_exports = ProgressExports(store=the_store, queue=queue, render=progress_renderer, version=version)
     return Services(settings=settings, store=the_store, queue=queue, exports=exporter, readiness=readiness,
-                    metrics=metrics, check=checker or _pipeline_checker, version=version)
+                    metrics=metrics, check=checker or _pipeline_checker, version=version, progress=progress_exports)
 
 
 def create_app(
@@ -129,7 +134,7 @@ def create_app(
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=CORS_METHODS,
                            allow_headers=CORS_REQUEST_HEADERS, expose_headers=CORS_EXPOSED_HEADERS, max_age=600)
     statuses.install(app)
-    for router in (probes.router, sessions.router, export.router):
+    for router in (probes.router, sessions.router, export.router, progress.router):
         app.include_router(router)
     return app
 

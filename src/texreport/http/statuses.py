@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import InputError, LimitError, RenderError
 from ..models import DocumentInvalid
 from .exports import ReportNotGenerated
+from .progress_exports import CandidateNotFound, TooFewReports
 from .render_queue import ClientGone, QueueFull
 from .reports import field_errors
 from .responses import RangeNotSatisfiable, envelope, plain
@@ -43,7 +44,7 @@ __all__ = [
 
 log = logging.getLogger("texreport.http")
 
-EXPORT_PATH = re.compile(r"^/api/interview/sessions/.*/export/?$", re.DOTALL)
+EXPORT_PATH = re.compile(r"^/api/interview/(sessions/.*/export|candidates/.*/progress/export)/?$", re.DOTALL)
 PDF_FAILED = "PDF generation failed"
 
 
@@ -80,6 +81,8 @@ STATUSES: tuple[tuple[type[Exception], Status], ...] = (
     (ClientGone, Status(499, "client closed request", 499)),
     (QueueFull, Status(503, "server busy; retry later", 503, "Server busy; retry later")),
     (SessionNotFound, Status(404, "session not found", 404)),
+    (CandidateNotFound, Status(404, "candidate not found", 404)),
+    (TooFewReports, Status(400, "too few generated reports", 400)),
     (SessionExists, Status(409, "session already exists", 409, "Session already exists")),
     (QuestionNotFound, Status(422, "invalid request", 422, "No such question")),
     (ReportNotGenerated, Status(400, "report not generated yet", 400,
@@ -130,6 +133,8 @@ def _parameter(error: ParameterInvalid | QuestionNotFound) -> tuple[str, str]:
 
 
 def _plain_text(error: BaseException, status: Status) -> str:
+    if isinstance(error, TooFewReports):
+        return str(error)   # says how many sessions and reports the candidate has
     if isinstance(error, ParameterInvalid):
         return f"{error.field} {error.message}"
     if isinstance(error, InputError) and error.field:
