@@ -15,7 +15,7 @@ MODULES = ["texreport", "texreport.errors", "texreport.models", "texreport.view"
            "texreport.jobdirs", "texreport.naming", "texreport.cli", "texreport.formats", "texreport.paths",
            "texreport.launch", "texreport.transports", "texreport.drivers", "texreport.progress",
            "texreport.progress_view", "texreport.progress_charts", "texreport.progress_pipeline",
-           "texreport.progress_sample"]
+           "texreport.progress_sample", "texreport.theme", "texreport.bands", "texreport.catalogue"]
 
 
 @pytest.mark.parametrize("name", MODULES)

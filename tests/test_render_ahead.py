@@ -145,7 +145,11 @@ def test_an_export_of_a_pdf_being_prepared_joins_that_compile(make_client, docum
         session_id = new_session(client, document)
         client.get(f"{BASE}/{session_id}/report")
         assert renderer.entered.wait(GUARD)
+        ahead, claimed = ahead_of(client), threading.Event()
+        claim = ahead.claim
+        ahead.claim = lambda key: (claim(key), claimed.set())[0]  # type: ignore[method-assign]
         waiting = pool.submit(client.get, f"{BASE}/{session_id}/export")
+        assert claimed.wait(GUARD)                           # the export asked while the compile still ran
         renderer.release.set()
         export = waiting.result(GUARD)
         assert export.status_code == 200 and content(export)["session"] == session_id

@@ -49,6 +49,7 @@ from .naming import export_filename, is_safe_session_id
 from .paths import user_file_mode
 from .pipeline import JobSource, RenderOptions, fixed_files, prepare, write_atomic
 from .reading import read_document
+from .theme import Theme, resolve_theme
 from .transports import GroupCompiler, compile_job
 from .workers import WorkerPool
 
@@ -213,7 +214,7 @@ def _free_name(stem: str, taken: set[str]) -> str:
 
 def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None, timeout: float,
                   pool: WorkerPool, grouped: GroupCompiler, stop: threading.Event,
-                  file_mode: int) -> list[BatchResult]:
+                  file_mode: int, theme: Theme) -> list[BatchResult]:
     """Read, check and lay out each item, typeset the good ones together, write each PDF."""
     results: list[BatchResult] = []
     prepared: list[tuple[BatchItem, JobSource, float]] = []
@@ -225,7 +226,7 @@ def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None
             continue
         try:
             raw = read_document(item.source)
-            options = RenderOptions(lang=lang, limits=limits)
+            options = RenderOptions(lang=lang, limits=limits, theme=theme)
             prepared.append((item, prepare(load_json(raw), options=options, name_prefix=group_prefix(number)), started))
         except TexreportError as error:
             results.append(BatchResult(item, time.monotonic() - started, str(error)))
@@ -265,14 +266,18 @@ def run_batch(
     timeout: float = 60.0,
     on_result: Callable[[BatchResult], None] | None = None,
     group: int = DEFAULT_GROUP,
+    theme: Theme | str | None = None,
 ) -> BatchSummary:
     """Render ``items`` into ``output_dir``, ``jobs`` compiles at once; never raises for one report.
 
     ``group`` reports share one xelatex run (the preamble and fonts load once for
     them; see :class:`~texreport.transports.GroupCompiler`); ``group=1`` gives each report its own
     warm worker. A group whose shared run fails falls back to one compile per
-    report, so a bad report only fails itself.
+    report, so a bad report only fails itself. ``theme`` (a Theme, a shipped
+    theme's name or a theme file) applies to every report; a bad one raises
+    :class:`~texreport.theme.ThemeError` before anything is rendered.
     """
+    chosen = resolve_theme(theme)
     if group < 1:
         raise ValueError("group must be 1 or more")
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -287,9 +292,10 @@ def run_batch(
     groups = [items[index:index + group] for index in range(0, len(items), group)]
     try:
         if items and group == 1:
-            pool.warm_up(fixed_files())  # preambles load while the first reports are laid out
+            pool.warm_up(fixed_files(chosen))  # preambles load while the first reports are laid out
         pending: set[Future[list[BatchResult]]] = {
-            executor.submit(_render_group, chunk, output_dir, lang, timeout, pool, grouped, stop, file_mode)
+            executor.submit(_render_group, chunk, output_dir, lang, timeout, pool, grouped, stop, file_mode,
+                            chosen)
             for chunk in groups
         }
         while pending:

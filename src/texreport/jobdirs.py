@@ -36,6 +36,19 @@ def make_job_folder(kind: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=_prefix(kind)))
 
 
+def write_files(folder: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write a job's files into ``folder``: text as UTF-8, bytes (a theme's logo) as they are.
+
+    Names are the program's own, never user text.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        if isinstance(content, bytes):
+            (folder / name).write_bytes(content)
+        else:
+            (folder / name).write_text(content, encoding="utf-8")
+
+
 def remove_orphans(base: Path | None = None) -> list[Path]:
     """Remove this user's job folders whose owning process is dead; returns them."""
     base = Path(base or tempfile.gettempdir())
@@ -60,10 +73,3 @@ def _running(pid: int) -> bool:
     except PermissionError:  # another user's process: alive
         return True
     return True
-
-
-def write_files(folder: Path, files: Mapping[str, str]) -> None:
-    """Write a job's files (name → content; names are the program's own, never user text) into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (folder / name).write_text(content, encoding="utf-8")

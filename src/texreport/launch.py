@@ -25,7 +25,9 @@ def main() -> None:
     head_start: WorkerPool | None = None
     try:
         try:
-            if arguments[:1] == ["render"] and not {"-h", "--help"} & set(arguments):
+            # A head start loads the default theme's preamble: with --theme it would be wasted.
+            themed = any(argument.split("=")[0] == "--theme" for argument in arguments)
+            if arguments[:1] == ["render"] and not {"-h", "--help"} & set(arguments) and not themed:
                 head_start = _head_start()
             from .cli import main as cli_main
         except Terminated:

@@ -29,7 +29,7 @@ from .charts import build_charts
 from .compiler import CompileLimits
 from .drivers import BODY_NAME, TEX_NAME, standalone_driver
 from .escape import CodeFiles, LatexMarkup
-from .fonts import default_chain
+from .fonts import font_chain
 from .formats import PREAMBLE_NAME, fixed_files
 from .jobdirs import write_files
 from .models import Report, iter_text_fields, load_document
@@ -37,6 +37,7 @@ from .paths import user_file_mode, write_atomic
 from .templating import render_template
 from .transports import ColdCompiler, Compiler
 from .transports import compile_job as compile_with_retry
+from .theme import Theme, resolve_theme
 from .view import build_view
 
 __all__ = [
@@ -67,6 +68,7 @@ class RenderOptions:
     generated_at: datetime | None = None    # default: now (UTC); fixes the footer and CreationDate
     limits: CompileLimits = CompileLimits()  # noqa: RUF009 — frozen: one shared default is safe
     compiler: Compiler = ColdCompiler()      # noqa: RUF009 — stateless; or a WorkerPool the caller owns
+    theme: Theme | str | None = None        # a Theme, a shipped theme's name or a theme file; None: default
 
 
 @dataclass(frozen=True)
@@ -78,12 +80,12 @@ class JobSource:
     (``body.tex``, chart CSVs, code files). ``files`` is the complete cold job folder.
     """
 
-    fixed: dict[str, str]
+    fixed: dict[str, str | bytes]
     document: dict[str, str]
     view: Any               # ReportView, or the progress report's ProgressView
 
     @property
-    def files(self) -> dict[str, str]:
+    def files(self) -> dict[str, str | bytes]:
         return {TEX_NAME: standalone_driver(), **self.fixed, **self.document}
 
 
@@ -96,10 +98,12 @@ def _pdf_date(moment: datetime) -> LatexMarkup:
     return LatexMarkup(utc.strftime("D:%Y%m%d%H%M%SZ"))  # digits only: safe inside a \special
 
 
-def check_characters(report: Report) -> None:
-    """Every character of every text field must be drawable; the error names char and field."""
-    chain = default_chain()
-    for field_path, text in iter_text_fields(report):
+def check_characters(report: Report, theme: Theme | None = None) -> None:
+    """Every character of every text field (and of the theme's text) must be drawable in the
+    theme's fonts; the error names char and field."""
+    chosen = resolve_theme(theme)
+    chain = font_chain(chosen.font_set)
+    for field_path, text in (*chosen.text_fields(), *iter_text_fields(report)):
         chain.check_text(text, field=field_path)
 
 
@@ -112,7 +116,8 @@ def prepare(
     several reports can share one job folder (``texreport batch``).
     """
     report = _as_report(document)
-    check_characters(report)
+    theme = resolve_theme(options.theme)
+    check_characters(report, theme)
     generated_at = options.generated_at or datetime.now(UTC)
     view = build_view(report, lang=options.lang, generated_at=generated_at)
     charts = build_charts(view, prefix=name_prefix)
@@ -120,17 +125,20 @@ def prepare(
     context = {f.name: getattr(view, f.name) for f in fields(view)}
     context.update(charts=charts, creation_date=_pdf_date(generated_at))
     body = render_template(TEMPLATE, code_files=code_files, **context)
-    return assemble_job(body, code_files, charts.files, view)
+    return assemble_job(body, code_files, charts.files, view, theme=theme)
 
 
-def assemble_job(body: str, code_files: CodeFiles, chart_files: Mapping[str, str], view: Any) -> JobSource:
-    """A job from a rendered body, its code files and chart CSVs (any document type: report, progress)."""
+def assemble_job(body: str, code_files: CodeFiles, chart_files: Mapping[str, str], view: Any, *,
+                 theme: Theme | None = None) -> JobSource:
+    """A job from a rendered body, its code files and chart CSVs (any document type: report, progress)
+    in ``theme`` (default: the default theme)."""
+    theme = resolve_theme(theme)
     document_files = dict(code_files.items())
     # Everything this document typesets is in body.tex or a code file (the CSVs hold numbers).
-    fallback = default_chain().needs_fallback(body + "".join(document_files.values()))
+    fallback = font_chain(theme.font_set).needs_fallback(body + "".join(document_files.values()) + theme.latex())
     document_files[BODY_NAME] = f"\\xeCJKsetup{{AutoFallBack={'true' if fallback else 'false'}}}\n" + body
     document_files.update(chart_files)
-    return JobSource(fixed=fixed_files(), document=document_files, view=view)
+    return JobSource(fixed=fixed_files(theme), document=document_files, view=view)
 
 
 def write_source(job: JobSource, folder: Path) -> None:

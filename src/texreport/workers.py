@@ -55,7 +55,7 @@ from .transports import PreparedJob
 __all__ = ["Worker", "WorkerPool"]
 
 
-def _fingerprint(fixed: Mapping[str, str], limits: CompileLimits, fmt: Path | None = None) -> str:
+def _fingerprint(fixed: Mapping[str, str | bytes], limits: CompileLimits, fmt: Path | None = None) -> str:
     digest = hashlib.sha256()
     # The format file's identity too: a spare started from a format since dropped and rebuilt
     # (same path, new file) must not be used.
@@ -65,7 +65,8 @@ def _fingerprint(fixed: Mapping[str, str], limits: CompileLimits, fmt: Path | No
         stat = None
     digest.update(repr((fmt, stat and (stat.st_ino, stat.st_size, stat.st_mtime_ns))).encode())
     for name in sorted(fixed):
-        digest.update(name.encode() + b"\0" + fixed[name].encode("utf-8") + b"\0")
+        content = fixed[name]
+        digest.update(name.encode() + b"\0" + (content if isinstance(content, bytes) else content.encode("utf-8")) + b"\0")
     # rlimits are set when the process starts; the timeout applies per job, so it is not part of the key.
     digest.update(repr(limits.rlimits).encode())
     return digest.hexdigest()
@@ -74,7 +75,7 @@ def _fingerprint(fixed: Mapping[str, str], limits: CompileLimits, fmt: Path | No
 class Worker:
     """One xelatex process waiting for its body; use :meth:`run` once, then it is spent."""
 
-    def __init__(self, fixed: Mapping[str, str], *, limits: CompileLimits = CompileLimits(),
+    def __init__(self, fixed: Mapping[str, str | bytes], *, limits: CompileLimits = CompileLimits(),
                  fmt: Path | None = None, nice: int = 0) -> None:
         """Start xelatex on ``fixed``: from the precompiled format ``fmt`` (see texreport.formats)
         if given, else loading the whole preamble; ``nice`` > 0 lowers its CPU priority."""
@@ -186,7 +187,7 @@ class WorkerPool:
     def closed(self) -> bool:
         return self._closed
 
-    def warm_up(self, fixed: Mapping[str, str]) -> None:
+    def warm_up(self, fixed: Mapping[str, str | bytes]) -> None:
         """Start spares for ``fixed`` now (they load in the background); returns at once.
 
         (Once per installation it first builds the precompiled format, ~1 s.)
@@ -195,7 +196,7 @@ class WorkerPool:
         with self._lock:
             self._replenish(fixed, fmt)
 
-    def _replenish(self, fixed: Mapping[str, str], fmt: Path | None) -> None:
+    def _replenish(self, fixed: Mapping[str, str | bytes], fmt: Path | None) -> None:
         # Called with the lock held. Popen returns at once; xelatex loads on its own.
         if self._closed:
             return
@@ -208,7 +209,7 @@ class WorkerPool:
         while len(self._idle) < self.spares:
             self._idle.append(Worker(fixed, limits=self.limits, fmt=fmt, nice=self.nice))
 
-    def _take(self, fixed: Mapping[str, str], limits: CompileLimits, fmt: Path | None) -> Worker:
+    def _take(self, fixed: Mapping[str, str | bytes], limits: CompileLimits, fmt: Path | None) -> Worker:
         with self._lock:
             if self._closed:
                 raise CompileError("the worker pool is closed")

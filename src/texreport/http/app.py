@@ -41,6 +41,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from .. import __version__
 from ..models import Report
+from ..theme import Theme
 from . import exports, statuses
 from .deps import Services
 from .exports import Exports, Renderer
@@ -67,19 +68,21 @@ CORS_EXPOSED_HEADERS = ["Content-Disposition", "Content-Length", "ETag", "Conten
                         "Retry-After", "X-Request-ID"]
 
 
-def pipeline_renderer(timeout: float, *, compiler: Compiler | None = None) -> Renderer:
-    """The real renderer: the pipeline under the service's compile limits, in ``compiler``
-    (a pool the app owns) or, without one, a fresh xelatex per job."""
+def pipeline_renderer(timeout: float, *, compiler: Compiler | None = None, theme: Theme | None = None) -> Renderer:
+    """The real renderer: the pipeline under the service's compile limits, ``theme`` by default, in
+    ``compiler`` (a pool the app owns) or, without one, a fresh xelatex per job."""
     from ..compiler import CompileLimits
     from ..pipeline import RenderOptions
     from ..pipeline import render as render_pdf
 
-    base = RenderOptions(limits=CompileLimits(timeout=timeout))
+    base = RenderOptions(limits=CompileLimits(timeout=timeout), theme=theme)
     if compiler is not None:
         base = replace(base, compiler=compiler)
 
-    def render(report: Report, *, lang: str | None, generated_at: datetime | None) -> bytes:
-        return render_pdf(report, options=replace(base, lang=lang, generated_at=generated_at))
+    def render(report: Report, *, lang: str | None, generated_at: datetime | None,
+               theme: Theme | None = None) -> bytes:
+        options = replace(base, lang=lang, generated_at=generated_at, theme=theme or base.theme)
+        return render_pdf(report, options=options)
 
     return render
 
@@ -93,15 +96,21 @@ def warm_pool(settings: Settings) -> WorkerPool:
     return WorkerPool(spares=settings.compiles(), limits=CompileLimits(timeout=settings.compile_timeout))
 
 
-def _pipeline_checker(report: Report) -> None:
-    from ..pipeline import check_characters
+def _pipeline_checker(themes: tuple[Theme, ...]) -> Callable[[Report], None]:
+    """Every character must be drawable in every offered theme: an accepted session exports in each."""
+    def check(report: Report) -> None:
+        from ..pipeline import check_characters
 
-    check_characters(report)
+        for theme in themes:
+            check_characters(report, theme)
+
+    return check
 
 
 def _services(settings: Settings, renderer: Renderer | None, checker: Callable[[Report], None] | None,
               store: Store | None, pool: WorkerPool | None) -> Services:
-    render = renderer or pipeline_renderer(settings.compile_timeout, compiler=pool)
+    render = renderer or pipeline_renderer(settings.compile_timeout, compiler=pool,
+                                           theme=settings.offered_themes()[0])
     version = exports.content_version()
     the_store = store or Store(settings.db_url, upgrade_schema=settings.migrate_on_start)
     queue = RenderQueue(max_concurrent=settings.compiles(), max_waiting=settings.queue(),
@@ -117,7 +126,8 @@ def _services(settings: Settings, renderer: Renderer | None, checker: Callable[[
     if settings.render_ahead or (settings.render_ahead is None and renderer is None):
         exporter.ahead = _render_ahead(settings, the_store, queue, version, renderer)
     return Services(settings=settings, store=the_store, queue=queue, exports=exporter, readiness=readiness,
-                    metrics=metrics, check=checker or _pipeline_checker, version=version, progress=progress_exports)
+                    metrics=metrics, check=checker or _pipeline_checker(settings.offered_themes()), version=version,
+                    progress=progress_exports)
 
 
 def _render_ahead(settings: Settings, store: Store, queue: RenderQueue, version: str,
@@ -128,7 +138,8 @@ def _render_ahead(settings: Settings, store: Store, queue: RenderQueue, version:
 
     pool = None if renderer is not None else WorkerPool(
         spares=1, nice=10, limits=CompileLimits(timeout=settings.compile_timeout))
-    render = renderer or pipeline_renderer(settings.compile_timeout, compiler=pool)
+    render = renderer or pipeline_renderer(settings.compile_timeout, compiler=pool,
+                                           theme=settings.offered_themes()[0])
     return RenderAhead(store=store, render=render, version=version,
                        is_busy=lambda: queue.running + queue.waiting > 0,
                        abort=pool.abort if pool is not None else None,
