@@ -247,3 +247,9 @@ def test_hostile_text_compiles_and_reads_back_exactly(tmp_path: Path) -> None:
     expected = _squash(clean_text(_VISIBLE_HOSTILE) + clean_text(HOSTILE[-1]))
     assert _squash(text) == expected
     assert not Path("/tmp/x").exists() or Path("/tmp/x").stat().st_mtime < (tmp_path / "doc.tex").stat().st_mtime
+
+
+def test_names_up_to_sixteen_letters_pass_unchanged() -> None:
+    # Templates print program-chosen names (an environment such as TRlongcategories) through the escaper.
+    assert escape_text("TRlongcategories") == "TRlongcategories"
+    assert escape_text("abcdefghijklmnopq") != "abcdefghijklmnopq"  # 17: break points

@@ -12,7 +12,7 @@ caller must know:
   :mod:`texreport.highlight` build on :func:`escape_pieces`.
 * Control and invisible characters are removed, text is NFC-normalised,
   blank lines become ``\\par``, single newlines ``\\TRnewline``.
-* A word (run without a space or CJK character) longer than 12 characters may
+* A word (run without a space or CJK character) longer than 16 characters may
   break, but only where it must: before it is a ragged break that TeX prefers,
   inside it break points after ``. / _ - : ? & = #`` and at camelCase or
   letter/digit changes, and, dearer still, every second character.  A word that
@@ -95,7 +95,8 @@ _TABLE: dict[str, str] = {
     "\u00a0": "~",
 }
 
-_LONG_WORD = 12  # characters without a space or CJK character before break points are added
+_LONG_WORD = 16  # characters without a space or CJK character before break points are added (templates pass
+# program-chosen names such as "TRlongcategories" through the escaper: they must come out unchanged)
 _BREAK_EVERY = 2  # "anywhere" break points: every second character of a long word
 _BREAK_AFTER = frozenset("./_-:?&=#\\,;")
 _MAX_SOURCE_LINE = 1000  # output characters before a newline is slipped in
