@@ -291,9 +291,8 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
               help="A compile lease not renewed this long is taken over by another instance.")
 @click.option("--warm/--no-warm", "warm_workers", default=True, show_default=True, envvar="TEXREPORT_WARM",
               help="Keep xelatex workers with the preamble loaded (~270 MB each).")
-@click.option("--render-ahead/--no-render-ahead", "render_ahead", default=True, show_default=True,
-              envvar="TEXREPORT_RENDER_AHEAD",
-              help="Compile a generated report's PDF in the background, before it is asked for.")
+@click.option("--render-ahead/--no-render-ahead", "render_ahead", default=None, envvar="TEXREPORT_RENDER_AHEAD",
+              help="Compile a generated report's PDF in the background, before it is asked for (default: on).")
 @click.option("--theme", "themes", multiple=True, envvar="TEXREPORT_THEMES", metavar="NAME|FILE",
               help="A theme requests may pick with ?theme=NAME (repeatable; the first is the default; "
                    "env: space-separated). Default: the default theme only.")
