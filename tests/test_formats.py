@@ -11,12 +11,14 @@ import random
 import signal
 import subprocess
 import tempfile
+import time
 import zlib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from pdfcheck import GENERATED_AT, load_fixture, pdf_text, render_file, word_boxes
 from texreport import formats
 from texreport.cli import cli
 from texreport.compiler import check_log
@@ -24,8 +26,6 @@ from texreport.errors import RenderError
 from texreport.formats import ensure_format, fixed_files, preamble_input
 from texreport.pipeline import RenderOptions, prepare, render
 from texreport.workers import Worker, WorkerPool
-
-from pdfcheck import GENERATED_AT, load_fixture, pdf_text, render_file, word_boxes
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +155,12 @@ def test_warm_workers_start_from_the_format(private_cache, sample_document):
     with WorkerPool(spares=1) as pool:  # the pool hands its spares the format
         pool.warm_up(job.fixed)
         (pid,) = pool.worker_pids()
+        # The process starts as the rlimit wrapper (prlimit) and execs xelatex: read it once it has.
+        deadline = time.monotonic() + 30
         command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        while not command[0].endswith(b"xelatex") and time.monotonic() < deadline:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        assert command[0].endswith(b"xelatex")
         assert f"-fmt={ensure_format(job.fixed)}".encode() in command
 
 
