@@ -40,7 +40,8 @@ CASES = [
     ("jinja", "{{ 7*7 }} {% raw %} \\VAR{x} \\BLOCK{if} ((( y )))", "{{7*7}}{%raw%}\\VAR{x}\\BLOCK{if}(((y)))"),
     ("link", "[click](javascript:alert(1)) <b>html</b> # heading", "[click](javascript:alert(1))<b>html</b>#heading"),
     ("item-bracket", "[optional] arg \\item[x] y", "[optional]arg\\item[x]y"),
-    ("catcode", r"\catcode`\^^M=13 \makeatletter\@@end", r"\catcode`\^^M=13\makeatletter\@@end"),
+    # GFM backslash escapes (the fields are Markdown): "\^" prints "^" and "\@" prints "@".
+    ("catcode", r"\catcode`\^^M=13 \makeatletter\@@end", r"\catcode`^^M=13\makeatletter@@end"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Tests for texreport.escape: the table, cleaning, breaks, Markdown subset, code files, a real compile."""
+"""Tests for texreport.escape: the table, cleaning, long-word breaks, code files, a real compile."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from texreport.escape import (
     clean_text,
     escape_line,
     escape_text,
-    markdown_to_latex,
 )
+from texreport.markdown import markdown_to_latex
 
 SPECIALS = [
     ("\\", r"\textbackslash{}"),
@@ -61,7 +61,15 @@ HOSTILE = [
 
 # Everything escape itself emits, longest first; what remains after removing them
 # must be inert text.
-_KNOWN = sorted({replacement for _, replacement in SPECIALS} | {"~", "\\TRbreak ", "\\TRnewline ", "\\par ", "%\n"}, key=len, reverse=True)
+BREAKS = ("\\TRwordstart ", "\\TRbreakpart ", "\\TRbreakany ")
+_KNOWN = sorted({replacement for _, replacement in SPECIALS} | {"~", "\\TRnewline ", "\\par ", "%\n", *BREAKS},
+                key=len, reverse=True)
+
+
+def unbroken(latex: str) -> str:
+    for mark in BREAKS:
+        latex = latex.replace(mark, "")
+    return latex
 _ACTIVE = set("\\{}%#^$&_~")
 
 
@@ -85,7 +93,7 @@ def test_every_special_has_one_replacement(char: str, expected: str) -> None:
 
 def test_backslash_escaped_once_not_twice() -> None:
     assert escape_text("\\{") == r"\textbackslash{}\{"
-    assert escape_text("\\textbackslash{}") == r"\textbackslash{}textbackslash\{\}"
+    assert unbroken(escape_text("\\textbackslash{}")) == r"\textbackslash{}textbackslash\{\}"
 
 
 def test_returns_markup_and_is_idempotent() -> None:
@@ -133,29 +141,50 @@ def test_paragraphs_and_line_breaks() -> None:
     assert escape_line("one\ntwo\n\nthree") == "one two three"
 
 
-def test_long_runs_get_breaks_short_ones_do_not() -> None:
-    assert "\\TRbreak" not in escape_text("a" * 16)
-    broken = escape_text("a" * 17)
-    assert broken == "\\TRbreak ".join(["aaaa"] * 4) + "\\TRbreak a"
-    assert "\\TRbreak" not in escape_text("中" * 100)
-    assert "\\TRbreak" not in escape_text(" ".join(["word"] * 50))
+def test_short_words_get_no_breaks() -> None:
+    assert escape_text("abcdefgh " * 10) == ("abcdefgh " * 10).strip()
+    assert escape_text("中" * 100) == "中" * 100
+
+
+def test_long_words_break_at_boundaries_cheaper_than_anywhere() -> None:
+    latex = escape_text("use ConcurrentHashMap.computeIfAbsent now")
+    assert latex.startswith("use \\TRwordstart Co")  # a ragged break before the word: it moves whole if it fits
+    assert unbroken(latex) == "use ConcurrentHashMap.computeIfAbsent now"
+    # boundaries: camelCase, after a dot
+    for before, after in (("t", "H"), ("h", "M"), ("p.", "c"), ("e", "I"), ("f", "A")):
+        assert f"{before}\\TRbreakpart {after}" in latex, (before, after)
+    assert "\\TRbreakany " in latex  # and, dearer, anywhere
+    url = escape_text("https://example.com/a_b/c-d")
+    for before in (":", "/", ".", "\\_", "-{}"):
+        assert f"{before}\\TRbreakpart " in url, before
+
+
+def test_break_points_cost_what_their_purpose_says() -> None:
+    # The penalties decide: a ragged break before a word is cheap, a boundary dearer, anywhere dearest.
+    penalties = [int(re.search(rf"\\{name}\{{.*?penalty(\d+)", SUPPORT_MACROS).group(1))
+                 for name in ("TRwordstart", "TRbreakpart", "TRbreakany")]
+    assert penalties == sorted(penalties) and penalties[0] < penalties[1] < penalties[2] <= 1000  # 1000 lines of 1000^2 stay below 2^30
+    sty = (Path(__file__).parents[1] / "latex" / "texreport.sty").read_text(encoding="utf-8")
+    for line in SUPPORT_MACROS.splitlines()[2:]:
+        assert line.replace("\\DeclareRobustCommand", "") in sty.replace("\\DeclareRobustCommand", ""), line
 
 
 def test_breaks_never_split_combining_marks() -> None:
     text = "q\u0307" * 20  # no precomposed form: stays two code points
-    assert "\\TRbreak \u0307" not in escape_text(text)
+    latex = escape_text(text)
+    assert all(f"{mark}\u0307" not in latex for mark in BREAKS)
 
 
 def test_source_lines_stay_short() -> None:
     for text in ("x" * 100_000, "中" * 50_000, "ab " * 30_000):
         latex = escape_text(text)
         assert max(len(line) for line in latex.split("\n")) < 1200
-        assert latex.replace("%\n", "").replace("\\TRbreak ", "").replace("\n", " ").replace(" ", "") == text.replace(" ", "")
+        assert unbroken(latex.replace("%\n", "")).replace("\n", " ").replace(" ", "") == text.replace(" ", "")
 
 
 def test_support_macros_define_what_output_uses() -> None:
-    assert "\\TRnewline" in SUPPORT_MACROS and "\\TRbreak" in SUPPORT_MACROS
-    assert set(escape.__all__) >= {"LatexMarkup", "escape_text", "CodeFiles", "markdown_to_latex"}
+    assert "\\TRnewline" in SUPPORT_MACROS and all(mark.strip() in SUPPORT_MACROS for mark in BREAKS)
+    assert set(escape.__all__) >= {"LatexMarkup", "escape_text", "escape_pieces", "CodeFiles"}
 
 
 # ---------------------------------------------------------------- code files
@@ -179,52 +208,6 @@ def test_code_files_wrap_long_lines_and_keep_everything() -> None:
     assert content.replace("\n", "") == line + "short"
 
 
-# ---------------------------------------------------------------- Markdown
-
-MD_CASES = [
-    ("**bold** and __bold__", "\\textbf{bold} and \\textbf{bold}"),
-    ("*em* and _em_", "*em* and \\_em\\_"),
-    ("`a {b} \\c`", "\\TRcode{a \\{b\\} \\textbackslash{}c}"),
-    ("line one\nline two", "line one\\TRnewline line two"),
-    ("para one\n\npara two", "para one\n\\par para two"),
-    ("# heading", "\\# heading"),
-    ("> quote", "\\textgreater{} quote"),
-    ("[link](http://x)", "{[}link{]}(http://x)"),
-    ("<b>html</b>", "\\textless{}b\\textgreater{}html\\textless{}/b\\textgreater{}"),
-    ("\\*not\\* &amp;", "\\textbackslash{}*not\\textbackslash{}* \\&amp;"),
-    ("| a | b |\n|---|---|", "\\textbar{} a \\textbar{} b \\textbar{}\\TRnewline \\textbar{}-{}-{}-{}\\textbar{}-{}-{}-{}\\textbar{}"),
-    ("- a\n- b", "\\begin{itemize}\n\\item a\n\\item b\n\\end{itemize}"),
-    ("3. c\n4. d", "\\begin{enumerate}[start=3]\n\\item c\n\\item d\n\\end{enumerate}"),
-    ("1. a\n   - b", "\\begin{enumerate}\n\\item a\n\\par \\begin{itemize}\n\\item b\n\\end{itemize}\n\\end{enumerate}"),
-]
-
-
-@pytest.mark.parametrize(("markdown", "expected"), MD_CASES)
-def test_markdown_subset(markdown: str, expected: str) -> None:
-    assert markdown_to_latex(markdown, code_files=CodeFiles()) == expected
-
-
-def test_fences_go_to_files() -> None:
-    files = CodeFiles()
-    latex = markdown_to_latex("before\n\n```java\nint x;\n\\end{Verbatim}\n```\n\n~~~\nplain\n~~~\n\n```\nunclosed", code_files=files)
-    assert latex == "before\n\\par \\TRcodeblock{code-001.txt}\n\\par \\TRcodeblock{code-002.txt}\n\\par \\TRcodeblock{code-003.txt}"
-    assert files.items() == [("code-001.txt", "int x;\n\\end{Verbatim}\n"), ("code-002.txt", "plain\n"), ("code-003.txt", "unclosed\n")]
-    assert files.language("code-001.txt") == "java"
-
-
-def test_deep_lists_do_not_exceed_latex_nesting() -> None:
-    markdown = "\n".join("  " * level + "- level" + str(level) for level in range(8))
-    latex = markdown_to_latex(markdown, code_files=CodeFiles())
-    assert latex.count("\\begin{itemize}") == 4
-    assert "level7" in latex
-
-
-@pytest.mark.parametrize("text", HOSTILE + ["**" + h + "** `" + h + "`" for h in HOSTILE])
-def test_markdown_hostile_inert(text: str) -> None:
-    latex = markdown_to_latex(text, code_files=CodeFiles())
-    assert_inert(latex, openers=("\\textbf{", "\\TRcode{"))
-
-
 # ---------------------------------------------------------------- real compile
 
 _VISIBLE_HOSTILE = "\n".join(HOSTILE[:-1]) + "\n中文 한국어 공백 Ελληνικά Łukasz ✅🚀 𪚥 ①"
@@ -237,11 +220,7 @@ def _compile(tmp_path: Path, body: str, files: CodeFiles | None = None, *, check
         "\\documentclass[fontset=none,a4paper]{ctexart}\n"
         + font_setup_latex()
         + SUPPORT_MACROS
-        + "\\usepackage{fvextra}\\usepackage{enumitem}\n"
-        "\\newcommand\\TRcode[1]{{\\ttfamily #1}}\n"
-        "\\newcommand\\TRcodeblock[1]{\\VerbatimInput[breaklines,breakanywhere]{#1}}\n"
-        # No hyphenation (a "-" would be added); not \hyphenpenalty=10000, which also stops fvextra breaking.
-        "\\lefthyphenmin=62 \\righthyphenmin=62\n\\pagestyle{empty}\n\\begin{document}\n" + body + "\n\\end{document}\n"
+        + "\\lefthyphenmin=62 \\righthyphenmin=62\n\\pagestyle{empty}\n\\begin{document}\n" + body + "\n\\end{document}\n"
     )
     (tmp_path / "doc.tex").write_text(source, encoding="utf-8")
     for name, content in (files.items() if files else []):
@@ -253,7 +232,7 @@ def _compile(tmp_path: Path, body: str, files: CodeFiles | None = None, *, check
     )
     log = (tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace")
     assert result.returncode == 0, log[-3000:]
-    if check_overfull:  # fvextra logs its unbroken measuring box as overfull even when it wraps
+    if check_overfull:
         assert "Overfull \\hbox" not in log
     out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "doc.pdf"), "-"], capture_output=True, text=True, check=True, timeout=60)
     return out.stdout
@@ -268,14 +247,3 @@ def test_hostile_text_compiles_and_reads_back_exactly(tmp_path: Path) -> None:
     expected = _squash(clean_text(_VISIBLE_HOSTILE) + clean_text(HOSTILE[-1]))
     assert _squash(text) == expected
     assert not Path("/tmp/x").exists() or Path("/tmp/x").stat().st_mtime < (tmp_path / "doc.tex").stat().st_mtime
-
-
-def test_markdown_compiles_with_code_from_files(tmp_path: Path) -> None:
-    files = CodeFiles()
-    markdown = "Intro **bold** `a--b`\n\n1. one\n2. two\n\n```java\nString s = \"中文 😀 --\";\n\\end{Verbatim}\n" + "y" * 4000 + "\n```\n"
-    text = _compile(tmp_path, markdown_to_latex(markdown, code_files=files), files, check_overfull=False)
-    squashed = _squash(text)
-    for part in ("Introbolda--b", "1.one2.two", 'Strings="中文😀--";', "\\end{Verbatim}"):
-        assert part in squashed
-    assert squashed.count("y") == 4000
-    assert max(len(line) for line in text.splitlines()) < 120  # the long code line wrapped

@@ -45,8 +45,9 @@ STATS_FILE = os.environ.get("TEXREPORT_FUZZ_STATS")  # scripts/fuzz.sh collects 
 # ---------------------------------------------------------------- strategies
 
 # Markdown markers are compared with the markers removed from both sides: which
-# pairs become bold or code is markdown-it's business, the characters are ours.
-_MARKERS = re.compile(r"[*_`]")
+# pairs become bold, italic, struck or code, and which backslash escapes a
+# punctuation mark, is markdown-it's business; the other characters are ours.
+_MARKERS = re.compile(r"[*_`~\\]")
 _PLAIN = "".join(ALPHABETS.values()) + "      "
 _CODE = "".join(ALPHABETS[k] for k in ("latin", "chinese", "tex", "math", "greek")).replace("`", "") + "   "
 
@@ -82,18 +83,64 @@ def segment(draw):
     return text, text
 
 
+# Text for places where Markdown syntax would end the construct (cells, link texts, headings).
+SAFE = "".join(ch for ch in PLAIN if ch not in "|[]()\\`*_~<>#!&\n")
+safe_run = st.text(alphabet=SAFE + INVISIBLE, min_size=1, max_size=20).filter(lambda t: t.strip())
+link_url = st.builds(lambda path: "https://example.com/" + path,
+                     st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_./?=", min_size=1, max_size=60))
+LANGUAGES = ["java", "sql", "python", "bash", "shell", "yaml", "json", "xml", "go", "javascript", "typescript",
+             "kotlin", "c", "c++", "", "Important: read this first", "}\\input{x}", "未知语言"]
+
+
+@st.composite
+def gfm_block(draw):
+    """(markdown source, [visible chunks in order]) of one GFM construct beyond the old subset."""
+    kind = draw(st.sampled_from(["table", "link", "heading", "quote", "deep", "fence", "task"]))
+    if kind == "table":
+        columns = draw(st.integers(1, 6))
+        rows = draw(st.lists(st.lists(safe_run, min_size=columns, max_size=columns), min_size=2, max_size=4))
+        lines = ["| " + " | ".join("格" + cell for cell in row) + " |" for row in rows]
+        lines.insert(1, "|" + "".join(draw(st.sampled_from([":--|", ":-:|", "--:|", "---|"])) for _ in range(columns)))
+        return "\n".join(lines), ["格" + cell for row in rows for cell in row]
+    if kind == "link":
+        text, target = draw(safe_run), draw(link_url)
+        return f"述[链{text}]({target})", ["述", "链" + text, target]
+    if kind == "heading":
+        text = draw(safe_run)
+        return "#" * draw(st.integers(1, 6)) + " 题" + text, ["题" + text]
+    if kind == "quote":
+        text = draw(safe_run)
+        return "> 引" + text + "\n> > 深" + text, ["引" + text, "深" + text]
+    if kind == "deep":
+        depth = draw(st.integers(5, 90))
+        text = draw(safe_run)
+        return draw(st.sampled_from([">", "- ", "> - ", "1. "])) * depth + " 深" + text + "\n\n后" + text, \
+            ["深" + text, "后" + text]
+    if kind == "task":
+        items = draw(st.lists(safe_run, min_size=1, max_size=3))
+        return "\n".join(f"- [{draw(st.sampled_from([' ', 'x']))}] 务{item}" for item in items), \
+            ["务" + item for item in items]
+    language = draw(st.sampled_from(LANGUAGES))
+    lines = draw(st.lists(st.text(alphabet=CODE, min_size=0, max_size=60), min_size=1, max_size=4))
+    return f"```{language}\n" + "\n".join(lines) + "\n```", [language, *lines]
+
+
 @st.composite
 def markdown_field(draw):
     """(source, [visible chunks in order]) of a Markdown text field: paragraphs, a list, a fence."""
     chunks: list[str] = []
     blocks: list[str] = []
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["paragraph", "paragraph", "list", "fence"]))
+        kind = draw(st.sampled_from(["paragraph", "paragraph", "list", "fence", "gfm"]))
         if kind == "paragraph":
             pieces = draw(st.lists(segment(), min_size=1, max_size=5))
             # Each paragraph starts with a CJK character: no line may begin with "- " or "1. " by accident.
             blocks.append("述" + " ".join(source for source, _ in pieces))
             chunks += ["述"] + [shown for _, shown in pieces]
+        elif kind == "gfm":
+            source, shown = draw(gfm_block())
+            blocks.append(source)
+            chunks += shown
         elif kind == "list":
             items = draw(st.lists(plain_run.filter(lambda t: t.strip()), min_size=1, max_size=3))
             blocks.append("\n".join(f"- 项{item}" for item in items))

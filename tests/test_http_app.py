@@ -28,6 +28,7 @@ from texreport.errors import CompileError, CompileTimeout, UnsupportedCharacterE
 from texreport.http import exports as exports_module
 from texreport.http.app import Settings, create_app
 from texreport.http.exports import cache_key
+from texreport.http.server import JsonLogFormatter
 from texreport.naming import content_disposition
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -523,10 +524,24 @@ def test_request_id_is_echoed_and_logged(client, caplog):
     assert response.headers["x-request-id"] == "req-123.abc"
     generated = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"}).headers["x-request-id"]
     assert re.fullmatch(r"[0-9a-f]{32}", generated)
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "texreport.http.access"]
-    line = next(entry for entry in lines if entry["request_id"] == "req-123.abc")
-    assert (line["event"], line["method"], line["path"], line["status"]) == ("request", "GET", "/healthz", 200)
-    assert isinstance(line["ms"], float)
+    records = [r for r in caplog.records if r.name == "texreport.http.access"]
+    record = next(r for r in records if getattr(r, "request_id", None) == "req-123.abc")
+    assert (record.getMessage(), record.method, record.path, record.status) == ("request", "GET", "/healthz", 200)
+    assert isinstance(record.ms, float)
+    line = JsonLogFormatter().format(record)
+    entry = json.loads(line)
+    assert (entry["message"], entry["level"], entry["request_id"], entry["status"]) == ("request", "info",
+                                                                                       "req-123.abc", 200)
+
+
+def test_log_lines_are_one_line_of_ascii_json_whatever_the_text():
+    record = logging.LogRecord("texreport.http.access", logging.INFO, __file__, 1, "request", None, None)
+    record.path = "/a\ud800b\n{\"forged\": 1}\r\n"
+    record.detail = "多态 \u202e"
+    line = JsonLogFormatter().format(record)
+    assert "\n" not in line and line.isascii()
+    entry = json.loads(line)
+    assert entry["path"] == record.path and entry["detail"] == record.detail and "forged" not in entry
 
 
 def test_openapi_document(client):
@@ -779,3 +794,31 @@ def test_metrics_count_rejections(make_app, renderer, doc):
     assert busy.status_code == 503
     assert metric(running, "texreport_rejections_total") == 1
     assert metric(running, "texreport_compiles_running") == 1
+
+
+@pytest.mark.parametrize("raw, field", [
+    (lambda body: body.replace(b'"overallScore": ', b'"overallScore": ' + b"9" * 5000 + b", \"x\": ", 1),
+     "overallScore"),
+    (lambda body: body[:-1] + b', "ignoredField": ' + b"1" * 5000 + b"}", "ignoredField"),
+])
+def test_integers_longer_than_python_parses_are_422_naming_the_field(client, doc, raw, field):
+    body = raw(json.dumps(doc, ensure_ascii=False).encode())
+    for url in (BASE, "/api/reports/pdf"):
+        response = client.post(url, content=body, headers={"Content-Type": "application/json"})
+        envelope = assert_envelope(response, 422)
+        assert envelope["data"]["errors"][0]["field"] == field
+
+
+def test_lone_surrogates_in_a_document_are_dropped_and_in_its_id_refused(client, renderer, doc):
+    body = json.dumps({**doc, "overallFeedback": "好\ud800的"}).encode()    # the JSON escape, as a client sends it
+    created = client.post(BASE, content=body, headers={"Content-Type": "application/json"})
+    assert_envelope(created, 200)
+    report = assert_envelope(client.get(f"{BASE}/{doc['sessionId']}/report"), 200)["data"]
+    assert report["overallFeedback"] == "好的"
+    assert client.get(f"{BASE}/{doc['sessionId']}/export").status_code == 200
+    stateless = client.post("/api/reports/pdf", content=body, headers={"Content-Type": "application/json"})
+    assert stateless.status_code == 200
+    bad_id = json.dumps({**doc, "sessionId": "a\udc00"}).encode()
+    for url in (BASE, "/api/reports/pdf"):
+        refused = client.post(url, content=bad_id, headers={"Content-Type": "application/json"})
+        assert assert_envelope(refused, 422)["data"]["errors"][0]["field"] == "sessionId"

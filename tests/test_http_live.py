@@ -275,3 +275,18 @@ def test_two_concurrent_answers_cannot_both_pass_the_whole_document_check(any_db
         stored = httpx.get(f"{base}{BASE}/{doc['sessionId']}").json()["data"]["answers"]
         assert sum(len(a["answer"] or "") for a in stored) <= limit
         assert httpx.get(f"{base}{BASE}/{doc['sessionId']}/report").status_code == 200
+
+
+def test_undecodable_bytes_in_headers_never_500(db_url, document):
+    """A lone surrogate's UTF-8 bytes (or any non-UTF-8) in the headers an export reads."""
+    doc = new_doc(document)
+    with live_server(make_app(db_url)) as (base, port):
+        httpx.post(base + BASE, json=doc).raise_for_status()
+        httpx.get(f"{base}{BASE}/{doc['sessionId']}/report").raise_for_status()
+        surrogate = "\ud800".encode("utf-8", "surrogatepass")
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+            for header in (b"If-None-Match", b"Range", b"If-Range", b"X-Request-ID", b"Origin", b"Content-Type"):
+                raw.sendall(b"GET " + f"{BASE}/{doc['sessionId']}/export".encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                            + header + b": \"" + surrogate + b"\xff\"\r\n\r\n")
+                status, body = read_response(raw)
+                assert status == 200 and body.startswith(b"%PDF-"), (header, status)

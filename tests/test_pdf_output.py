@@ -10,16 +10,11 @@ import pypdf
 from pdfcheck import body_text, GENERATED_AT, pdf_pages, pdf_text, pdfinfo, render_file, squash
 
 
-_FENCE = re.compile(r"^\s*(```|~~~).*$", re.M)
-_BULLET = re.compile(r"^\s*[-*+]\s+", re.M)
-
-
 def visible(text: str) -> str:
-    """The characters of a Markdown-subset field that the PDF shows (markers consumed)."""
-    text = _FENCE.sub("", text)
-    text = _BULLET.sub("", text)  # bullets become "•" (removed by body_text); numbers stay
-    text = text.replace("**", "").replace("__", "").replace("`", "")
-    return squash(text)
+    """The characters of a Markdown field that the PDF shows (markers consumed, see markdown_support)."""
+    from markdown_support import visible_markdown
+
+    return visible_markdown(text)
 
 
 def test_every_page_is_a4(sample_pdf):
@@ -74,7 +69,8 @@ def test_outline_has_every_section_and_question(sample_pdf, sample_report):
 def test_every_text_field_appears(sample_pdf, sample_report):
     from texreport.models import iter_text_fields
 
-    text = squash(body_text(sample_pdf))
+    # Content-stream order: pdftotext's default layout mode reads a table column by column.
+    text = squash(body_text(sample_pdf, raw=True))
     missing = [field for field, value in iter_text_fields(sample_report)
                if value.strip() and visible(value) not in text]
     assert missing == []

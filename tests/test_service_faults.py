@@ -313,7 +313,8 @@ def _lease_rows(pg_url: str, session_id: str) -> int:
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_two_instances_on_one_postgresql_compile_once_and_survive_each_other(tmp_path, pg_url, report_document):
-    options = ("--no-warm", "--lease-seconds", "3", "--max-compiles", "2")
+    # No render-ahead: this test counts the compiles that exports start.
+    options = ("--no-warm", "--no-render-ahead", "--lease-seconds", "3", "--max-compiles", "2")
     folders = [tmp_path / "a", tmp_path / "b"]
     for folder in folders:
         folder.mkdir()
@@ -342,25 +343,32 @@ def test_two_instances_on_one_postgresql_compile_once_and_survive_each_other(tmp
         assert httpx.get(first.base + url, timeout=60).status_code == 404
 
         # An instance killed mid-compile does not block the other: its lease expires.
-        victim = f"kill{uuid.uuid4().hex[:10]}"
-        with httpx.Client(base_url=first.base, timeout=120) as client:
-            _create(client, report_document, victim)
-        victim_url = f"/api/interview/sessions/{victim}/export"
-        hung_up = threading.Thread(target=lambda: _swallow(lambda: httpx.get(first.base + victim_url, timeout=120)))
-        hung_up.start()
-        deadline = time.monotonic() + 60
-        while not (_lease_rows(pg_url, victim) and _stray_compiles(first)) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert _lease_rows(pg_url, victim) == 1, "the first instance never took the lease"
-        first.kill9()
-        hung_up.join(60)
+        victim = _kill_mid_compile(first, pg_url, report_document)
         compiled_before = _compiles(second)
-        response = httpx.get(second.base + victim_url, timeout=180)
+        response = httpx.get(f"{second.base}/api/interview/sessions/{victim}/export", timeout=180)
         assert response.status_code == 200 and response.content.startswith(b"%PDF-")
         assert _compiles(second) == compiled_before + 1                     # it compiled once the lease expired
     finally:
         first.stop()
         second.stop()
+
+
+def _kill_mid_compile(server: Server, pg_url: str, report_document: dict) -> str:
+    """Kill -9 ``server`` while it compiles a new session's PDF under its lease; that session's id."""
+    victim = f"kill{uuid.uuid4().hex[:10]}"
+    with httpx.Client(base_url=server.base, timeout=120) as client:
+        _create(client, report_document, victim)
+    url = f"{server.base}/api/interview/sessions/{victim}/export"
+    hung_up = threading.Thread(target=lambda: _swallow(lambda: httpx.get(url, timeout=120)))
+    hung_up.start()
+    deadline = time.monotonic() + 60
+    while not (_lease_rows(pg_url, victim) and _stray_compiles(server)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _lease_rows(pg_url, victim) == 1, "the instance never took the lease"
+    server.kill9()
+    hung_up.join(60)
+    assert _lease_rows(pg_url, victim) == 1, "the compile finished before the kill: nothing left to take over"
+    return victim
 
 
 def _swallow(call) -> None:

@@ -1,18 +1,22 @@
-"""Plain text and a small Markdown subset → safe LaTeX (pure: no files, no processes).
+"""Plain text → safe LaTeX: the one escaper (pure: no files, no processes).
 
 :func:`escape_text` is the one escaping function: a single pass over the
 characters with one table, so nothing is escaped twice, and its result is
 :class:`LatexMarkup`, which every escaping function returns unchanged.  What a
 caller must know:
 
-* The output relies on ``\\TRnewline`` and ``\\TRbreak`` (definitions in
-  :data:`SUPPORT_MACROS`), on fontspec fonts with TeX ligatures off (see
-  :func:`texreport.fonts.font_setup_latex`) and, for Markdown, on ``\\TRcode{…}``,
-  ``\\TRcodeblock{<file name>}`` and enumitem's ``start=`` key.
+* The output relies on ``\\TRnewline``, ``\\TRbreak``, ``\\TRwordstart``,
+  ``\\TRbreakpart`` and ``\\TRbreakany`` (definitions in :data:`SUPPORT_MACROS`)
+  and on fontspec fonts with TeX ligatures off (see
+  :func:`texreport.fonts.font_setup_latex`).  :mod:`texreport.markdown` and
+  :mod:`texreport.highlight` build on :func:`escape_pieces`.
 * Control and invisible characters are removed, text is NFC-normalised,
   blank lines become ``\\par``, single newlines ``\\TRnewline``.
-* Runs of more than 16 characters without a space or CJK character get a
-  stretchable break point every 4 characters, so tokens and URLs wrap.
+* A word (run without a space or CJK character) longer than 12 characters may
+  break, but only where it must: before it is a ragged break that TeX prefers,
+  inside it break points after ``. / _ - : ? & = #`` and at camelCase or
+  letter/digit changes, and, dearer still, every second character.  A word that
+  fits on a line is never split; one that does not splits at a boundary first.
 * No output line exceeds about 1,000 characters (XeTeX aborts on ~200,000).
 * Code blocks never enter the LaTeX source: :class:`CodeFiles` collects them
   under names the program chooses; the caller writes them next to the .tex.
@@ -22,10 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from collections.abc import Iterable, Iterator
 
 __all__ = [
     "LatexMarkup",
@@ -33,8 +34,9 @@ __all__ = [
     "clean_text",
     "escape_text",
     "escape_line",
+    "escape_pieces",
+    "join_pieces",
     "CodeFiles",
-    "markdown_to_latex",
 ]
 
 
@@ -57,6 +59,12 @@ SUPPORT_MACROS = LatexMarkup(
     # stretch (0.5pt, 3em) still left overfull lines next to long words; the
     # penalty keeps TeX from breaking inside a token when a normal break is good.
     "\\DeclareRobustCommand\\TRbreak{\\hskip 0pt plus 1fil\\penalty50\\hskip 0pt plus -1fil\\relax}\n"
+    # Long words: a ragged break before the word (cheap, so a word that fits moves to
+    # the next line whole), then, only if it must, a break at a boundary inside it
+    # (camelCase, after . / _ -) and, dearer still, anywhere.
+    "\\DeclareRobustCommand\\TRwordstart{\\nobreak\\hskip 0pt plus 1fil\\penalty50\\hskip 0pt plus -1fil\\relax}\n"
+    "\\DeclareRobustCommand\\TRbreakpart{\\nobreak\\hskip 0pt plus 1fil\\penalty200\\hskip 0pt plus -1fil\\relax}\n"
+    "\\DeclareRobustCommand\\TRbreakany{\\nobreak\\hskip 0pt plus 1fil\\penalty900\\hskip 0pt plus -1fil\\relax}\n"
 )
 
 # One table, applied once per character.  Every replacement ends in "{}", "}" or is
@@ -87,12 +95,15 @@ _TABLE: dict[str, str] = {
     "\u00a0": "~",
 }
 
-_LONG_RUN = 16  # characters without a space or CJK character before breaks are added
-_BREAK_EVERY = 4
+_LONG_WORD = 12  # characters without a space or CJK character before break points are added
+_BREAK_EVERY = 2  # "anywhere" break points: every second character of a long word
+_BREAK_AFTER = frozenset("./_-:?&=#\\,;")
 _MAX_SOURCE_LINE = 1000  # output characters before a newline is slipped in
 _CODE_LINE_LIMIT = 1000  # fvextra fails with "Dimension too large" near 3,100
 
-_BREAK = "\\TRbreak "
+_WORD_START = "\\TRwordstart "
+_BREAK_PART = "\\TRbreakpart "
+_BREAK_ANY = "\\TRbreakany "
 _NEWLINE = "\\TRnewline "
 _PAR = "\\par "
 
@@ -114,6 +125,28 @@ def _is_dropped(ch: str) -> bool:
 _NEWLINES = re.compile(r"\r\n|\r|\u2028|\x85")
 
 
+def _cleaned(ch: str) -> str:
+    """What one character becomes: nothing (invisible), a space (tab, unusual space) or itself."""
+    if _is_dropped(ch):
+        return ""
+    if ch == "\t" or (ch not in " \u00a0\u3000" and unicodedata.category(ch) == "Zs"):
+        return " "
+    return ch
+
+
+class _CleanTable(dict[int, str]):
+    """A ``str.translate`` table filled on demand (bounded: hostile text may use many characters)."""
+
+    def __missing__(self, codepoint: int) -> str:
+        value = _cleaned(chr(codepoint))
+        if len(self) < 50_000:
+            self[codepoint] = value
+        return value
+
+
+_CLEAN = _CleanTable()
+
+
 def clean_text(text: str) -> str:
     """Text as it will be typeset: newlines unified, invisible characters removed, NFC.
 
@@ -121,15 +154,7 @@ def clean_text(text: str) -> str:
     become spaces (U+3000 and U+00A0 are kept).
     """
     text = _NEWLINES.sub("\n", text).replace("\u2029", "\n\n")
-    out = []
-    for ch in text:
-        if _is_dropped(ch):
-            continue
-        if ch == "\t" or (ch not in " \u00a0\u3000" and unicodedata.category(ch) == "Zs"):
-            out.append(" ")
-        else:
-            out.append(ch)
-    return unicodedata.normalize("NFC", "".join(out))
+    return unicodedata.normalize("NFC", text.translate(_CLEAN))
 
 
 def _breaks_run(ch: str) -> bool:
@@ -144,28 +169,86 @@ def _joins_previous(ch: str) -> bool:
     )
 
 
-def _pieces(line: str) -> Iterator[str]:
-    """Escaped pieces of one line (no newlines), with break points in long runs."""
-    run_start = 0
-    for index, ch in enumerate(line):
-        if _breaks_run(ch):
-            run_start = index + 1
-        else:
-            position = index - run_start
-            if position and position % _BREAK_EVERY == 0 and not _joins_previous(ch):
-                end = index
-                while end < len(line) and not _breaks_run(line[end]) and end - run_start <= _LONG_RUN:
-                    end += 1
-                if end - run_start > _LONG_RUN:
-                    yield _BREAK
+def _word_break(previous: str, ch: str, position: int) -> str:
+    """The break point (or nothing) between two characters of a long word."""
+    if _joins_previous(ch):
+        return ""
+    if previous in _BREAK_AFTER or (previous.islower() and ch.isupper()) or (
+        previous.isalpha() != ch.isalpha() and previous.isalnum() and ch.isalnum()
+    ):
+        return _BREAK_PART
+    return _BREAK_ANY if position % _BREAK_EVERY == 0 else ""
+
+
+def _word_pieces(word: str, *, after_space: bool = False) -> Iterator[str]:
+    """Escaped pieces of one word (no space, no CJK), with break points if it is long.
+
+    After a space the word also gets a cheap ragged break before it, so that it moves to
+    the next line whole. Never at the start of a paragraph or cell: that would allow an
+    empty first line.
+    """
+    if len(word) <= _LONG_WORD:
+        yield word.translate(_TRANSLATE)
+        return
+    if after_space:
+        yield _WORD_START
+    previous = ""
+    for position, ch in enumerate(word):
+        if position:
+            mark = _word_break(previous, ch, position)
+            if mark:
+                yield mark
         yield _TABLE.get(ch, ch)
+        previous = ch
 
 
-def _join(pieces: Iterator[str]) -> str:
+def escape_pieces(line: str, *, after_space: bool = False) -> Iterator[str]:
+    """Escaped pieces of one cleaned line (no newlines), with break points in long words.
+
+    The building block of every escaping function here and of the Markdown and code
+    renderers; :func:`join_pieces` turns pieces into source text. ``after_space``: the
+    line continues text that ended in a space (a Markdown text run after "word ").
+    """
+    for index, chunk in enumerate(_SPACES.split(line)):
+        if index % 2:
+            yield from chunk  # the spaces, one piece each (join_pieces may end a source line there)
+        elif chunk.isascii():  # no CJK inside: the chunk is one word
+            if len(chunk) <= _LONG_WORD:
+                if chunk:
+                    yield chunk.translate(_TRANSLATE)  # a short word is one piece
+            else:
+                yield from _word_pieces(chunk, after_space=after_space or index > 0)
+        else:
+            yield from _mixed_pieces(chunk, after_space=after_space or index > 0)
+
+
+def _mixed_pieces(chunk: str, *, after_space: bool) -> Iterator[str]:
+    """Pieces of a space-free chunk that may hold CJK characters (each ends a word)."""
+    start = 0
+    for index, ch in enumerate(chunk):
+        if _breaks_run(ch):
+            if index > start:
+                yield from _word_pieces(chunk[start:index], after_space=after_space and start == 0)
+            yield _TABLE.get(ch, ch)
+            start = index + 1
+    if len(chunk) > start:
+        yield from _word_pieces(chunk[start:], after_space=after_space and start == 0)
+
+
+_SPACES = re.compile(r"( +)")
+_TRANSLATE = str.maketrans(_TABLE)
+_pieces = escape_pieces
+
+
+def join_pieces(pieces: Iterable[str]) -> str:
     """Concatenate pieces, starting a new source line now and then (never inside a piece)."""
+    listed = pieces if isinstance(pieces, list) else list(pieces)
+    joined = "".join(listed)
+    if len(joined) < _MAX_SOURCE_LINE or all(len(line) < _MAX_SOURCE_LINE for line in joined.split("\n")):
+        return joined  # the common case: no line to split
     out: list[str] = []
     length = 0
-    for piece in pieces:
+    for piece in listed:
         if length >= _MAX_SOURCE_LINE:
             # A newline is a space token: use it for a real space, otherwise "%\n",
             # which ends the line without producing anything.
@@ -184,7 +267,7 @@ def _join(pieces: Iterator[str]) -> str:
 
 def _escape_inline(text: str) -> str:
     """Escape cleaned text that holds no newlines, keeping its spaces."""
-    return _join(_pieces(text))
+    return join_pieces(_pieces(text))
 
 
 def _paragraphs(text: str) -> list[list[str]]:
@@ -223,7 +306,7 @@ def escape_text(text: str) -> LatexMarkup:
                     yield _NEWLINE
                 yield from _pieces(line)
 
-    return LatexMarkup(_join(pieces()))
+    return LatexMarkup(join_pieces(pieces()))
 
 
 def escape_line(text: str) -> LatexMarkup:
@@ -294,152 +377,3 @@ def _hard_wrap(line: str, width: int) -> list[str]:
         line = line[cut:]
     chunks.append(line)
     return chunks
-
-
-# ---------------------------------------------------------------- Markdown subset
-
-_MAX_LIST_DEPTH = 4  # LaTeX allows four levels of itemize/enumerate; deeper lists print their markers
-
-
-def _parser() -> MarkdownIt:
-    # "zero" has no backslash escapes, entities, links, HTML, headings, quotes or
-    # tables: all of those stay literal text, which is what we want.
-    return MarkdownIt("zero").enable(["list", "fence", "emphasis", "backticks", "newline"])
-
-
-_MARKDOWN = _parser()
-
-
-def markdown_to_latex(text: str, *, code_files: CodeFiles) -> LatexMarkup:
-    """Typeset the evaluators' Markdown subset; everything else prints as typed.
-
-    Paragraphs, line breaks (every newline), bullet and numbered lists (start
-    number kept, nesting), ``**bold**``/``__bold__``, ``inline code`` and fenced
-    code blocks.  Fenced code goes to ``code_files``; the output only names it.
-    """
-    if isinstance(text, LatexMarkup):
-        return text
-    tokens = _MARKDOWN.parse(clean_text(text))
-    renderer = _Renderer(code_files)
-    blocks = renderer.blocks(tokens, 0, len(tokens))
-    return LatexMarkup(("\n" + _PAR).join(blocks))
-
-
-class _Renderer:
-    def __init__(self, code_files: CodeFiles) -> None:
-        self.code_files = code_files
-        self.depth = 0
-
-    def blocks(self, tokens: list[Token], start: int, end: int) -> list[str]:
-        """Render block tokens[start:end] into a list of LaTeX blocks."""
-        out: list[str] = []
-        i = start
-        while i < end:
-            token = tokens[i]
-            if token.type == "paragraph_open":
-                close = self._close(tokens, i)
-                content = "".join(self.inline(tokens[j]) for j in range(i + 1, close))
-                if content:
-                    out.append(content)
-                i = close + 1
-            elif token.type == "fence":
-                language = token.info.strip() or None
-                name = self.code_files.add(token.content, language)
-                out.append(f"\\TRcodeblock{{{name}}}")
-                i += 1
-            elif token.type in ("bullet_list_open", "ordered_list_open"):
-                close = self._close(tokens, i)
-                out.append(self.list(tokens, i, close))
-                i = close + 1
-            elif token.type == "inline":
-                out.append(self.inline(token))
-                i += 1
-            else:
-                # Any other block (not produced with the rules enabled): its text, literally.
-                if token.content:
-                    out.append(escape_text(token.content))
-                i += 1
-        return out
-
-    def list(self, tokens: list[Token], open_index: int, close_index: int) -> str:
-        opener = tokens[open_index]
-        ordered = opener.type == "ordered_list_open"
-        start_attr = opener.attrGet("start")
-        number = int(start_attr) if start_attr is not None else 1
-        items = self._items(tokens, open_index + 1, close_index)
-        self.depth += 1
-        try:
-            if self.depth > _MAX_LIST_DEPTH:
-                # Too deep for LaTeX: print each item as a paragraph with its marker.
-                rendered = []
-                for offset, (begin, end) in enumerate(items):
-                    marker = f"{number + offset}{opener.markup}" if ordered else opener.markup
-                    body = ("\n" + _PAR).join(self.blocks(tokens, begin, end))
-                    rendered.append(_escape_inline(marker) + " " + body)
-                return ("\n" + _PAR).join(rendered)
-            if ordered:
-                options = f"[start={number}]" if number != 1 else ""
-                head, tail = f"\\begin{{enumerate}}{options}", "\\end{enumerate}"
-            else:
-                head, tail = "\\begin{itemize}", "\\end{itemize}"
-            lines = [head]
-            for begin, end in items:
-                lines.append("\\item " + ("\n" + _PAR).join(self.blocks(tokens, begin, end)))
-            lines.append(tail)
-            return "\n".join(lines)
-        finally:
-            self.depth -= 1
-
-    def _items(self, tokens: list[Token], start: int, end: int) -> list[tuple[int, int]]:
-        """(first, end) token ranges of the list items between start and end."""
-        items = []
-        i = start
-        while i < end:
-            if tokens[i].type == "list_item_open":
-                close = self._close(tokens, i)
-                items.append((i + 1, close))
-                i = close + 1
-            else:
-                i += 1
-        return items
-
-    @staticmethod
-    def _close(tokens: list[Token], open_index: int) -> int:
-        """Index of the token closing tokens[open_index] (same level, nesting -1)."""
-        level = tokens[open_index].level
-        for j in range(open_index + 1, len(tokens)):
-            if tokens[j].level == level and tokens[j].nesting == -1:
-                return j
-        return len(tokens)
-
-    def inline(self, token: Token) -> str:
-        if token.type != "inline":
-            return ""
-        return _strip_edges(_join(self._inline_pieces(token.children or [])))
-
-    @staticmethod
-    def _inline_pieces(children: list[Token]) -> Iterator[str]:
-        for child in children:
-            kind = child.type
-            if kind in ("softbreak", "hardbreak"):
-                yield _NEWLINE
-            elif kind == "code_inline":
-                yield "\\TRcode{"
-                yield from _pieces(child.content)
-                yield "}"
-            elif kind == "strong_open":
-                yield "\\textbf{"
-            elif kind == "strong_close":
-                yield "}"
-            elif kind in ("em_open", "em_close"):
-                # Single * or _ is not part of the subset: show the marker as typed.
-                yield from _pieces(child.markup)
-            else:  # text, and anything unexpected: its content, literally
-                yield from _pieces(child.content)
-
-
-def _strip_edges(latex: str) -> str:
-    # Trailing hard-break markup at a paragraph end would be an empty line.
-    while latex.endswith(_NEWLINE):
-        latex = latex[: -len(_NEWLINE)]
-    return latex

@@ -60,6 +60,7 @@ class TextField:
 # In document order: a report's first bad field is the first one a reader meets.
 TEXT_FIELDS: tuple[TextField, ...] = (
     TextField("sessionId", "id"),
+    TextField("candidate.id", "id", printed=False),   # the progress report prints it, the single report not
     TextField("candidate.name", "label"),
     TextField("candidate.targetPosition", "label"),
     TextField("candidate.experienceLevel", "label"),

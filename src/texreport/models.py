@@ -38,7 +38,8 @@ Decisions a caller must know:
 Optional extensions (camelCase, all optional, blank strings count as absent)::
 
     "language": "en",                  # or "lang"; "zh" (default) or "en"; "zh-CN", "en_US" … accepted
-    "candidate": {"name": "张伟", "targetPosition": "Java 后端工程师", "experienceLevel": "3 年"},
+    "candidate": {"name": "张伟", "targetPosition": "Java 后端工程师", "experienceLevel": "3 年",
+                  "id": "zhang-wei"},   # id: groups one candidate's sessions (texreport progress); rules as sessionId
     "interview": {"dateTime": "2026-11-29T14:30:00+08:00",   # ISO 8601; or "date": "2026-11-29"
                   "interviewer": "AI 面试官", "interviewType": "技术面"},
     "improvementPlan": {"items": [
@@ -320,7 +321,15 @@ class ReferenceAnswer(_Model):
     key_points: Annotated[list[Text], BeforeValidator(_list_or_empty)] = _list("keyPoints")
 
 
+def _candidate_id(value: object) -> str | None:
+    # Blank means absent, as for every extension; otherwise the rules of sessionId (it names files too).
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _session_id(value)
+
+
 class Candidate(_Model):
+    id: Annotated[str | None, BeforeValidator(_candidate_id)] = None
     name: OptionalLabel = None
     target_position: OptionalLabel = Field(default=None, alias="targetPosition")
     experience_level: OptionalLabel = Field(default=None, alias="experienceLevel")

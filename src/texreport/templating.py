@@ -22,7 +22,8 @@ from typing import Any
 
 import jinja2
 
-from .escape import CodeFiles, LatexMarkup, escape_text, markdown_to_latex
+from .escape import CodeFiles, LatexMarkup, escape_text
+from .markdown import markdown_to_latex
 from .paths import cache_dir, latex_dir
 from .view import chart_label
 

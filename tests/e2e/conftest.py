@@ -1,7 +1,13 @@
-"""A real ``texreport serve`` process on loopback, for the end-to-end and browser tests."""
+"""A real ``texreport serve`` process on loopback, and Debian's Chromium, for the end-to-end tests.
+
+The browser is ``/usr/bin/chromium`` (scripts/install.sh installs it), driven by
+Playwright's Python package, which never downloads a browser here; it runs headless
+without a sandbox (root in CI) and without background networking.
+"""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -95,3 +101,65 @@ def sqlite_server(tmp_path_factory) -> Iterator[Server]:
 def server_control():
     """``(start_server, stop_server)`` for tests that manage their own process (no ``import conftest``)."""
     return start_server, stop_server
+
+
+# ---------------------------------------------------------------------- the browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-default-apps", "--no-first-run",
+                 "--disable-domain-reliability", "--disable-client-side-phishing-detection", "--metrics-recording-only"]
+
+
+# Not the network: the page's own blobs, and Chromium's PDF viewer (its resources are built in).
+BROWSER_INTERNAL = ("blob:", "data:", "chrome:", "chrome-extension:", "chrome-untrusted:")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "/usr/bin/chromium is missing: run scripts/install.sh (Debian's chromium)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def open_page(browser, base_url: str, **context_options):
+    """A new context and page on ``base_url``; every network request elsewhere is aborted and recorded."""
+    context = browser.new_context(accept_downloads=True, base_url=base_url, **context_options)
+    outside: list[str] = []
+    context.route(lambda url: not url.startswith((base_url, *BROWSER_INTERNAL)),
+                  lambda route: (outside.append(route.request.url), route.abort()))
+    return context, context.new_page(), outside
+
+
+@pytest.fixture
+def page(browser, sqlite_server):
+    """A desktop-sized page; the test fails if the page fetched anything off the server (a CDN)."""
+    context, opened, outside = open_page(browser, sqlite_server.base_url, viewport={"width": 1280, "height": 900})
+    yield opened
+    context.close()
+    assert outside == []
+
+
+@pytest.fixture
+def phone_page(browser, sqlite_server):
+    """A 390 px wide touch screen (an iPhone 12-14's CSS width)."""
+    context, opened, outside = open_page(browser, sqlite_server.base_url, viewport={"width": 390, "height": 844},
+                                         device_scale_factor=2, is_mobile=True, has_touch=True)
+    yield opened
+    context.close()
+    assert outside == []
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory) -> Path:
+    """Where the page tests leave their screenshots (TEXREPORT_SCREENSHOT_DIR to keep them somewhere)."""
+    chosen = os.environ.get("TEXREPORT_SCREENSHOT_DIR")
+    if chosen:
+        Path(chosen).mkdir(parents=True, exist_ok=True)
+        return Path(chosen)
+    return tmp_path_factory.mktemp("screenshots")

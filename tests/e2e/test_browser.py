@@ -6,43 +6,12 @@ progress bar reaches 100 %, and the API page's messages appear for 404 and 400.
 
 from __future__ import annotations
 
-import os
 import uuid
-from pathlib import Path
 
 import httpx
-import pytest
-
-os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 from playwright import sync_api
 
-CHROMIUM = Path("/usr/bin/chromium")
-
 BASE = "/api/interview/sessions"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "/usr/bin/chromium is missing: run scripts/install.sh (Debian's chromium)"
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser, sqlite_server):
-    context = browser.new_context(accept_downloads=True, base_url=sqlite_server.base_url)
-    # Loopback only: any request elsewhere (a CDN asset) fails the test.
-    outside = []
-    context.route(lambda url: not url.startswith(sqlite_server.base_url) and not url.startswith(("blob:", "data:")),
-                  lambda route: (outside.append(route.request.url), route.abort()))
-    opened = context.new_page()
-    yield opened
-    context.close()
-    assert outside == []
 
 
 def create_session(server, document, *, generate: bool) -> str:

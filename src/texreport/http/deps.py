@@ -13,6 +13,7 @@ from ..models import Report
 from ..naming import is_safe_session_id
 from .exports import Exports
 from .metrics import Metrics
+from .progress_exports import ProgressExports
 from .readiness import Readiness
 from .records import SessionRecord
 from .render_queue import RenderQueue
@@ -42,6 +43,7 @@ class Services:
     metrics: Metrics
     check: Callable[[Report], None]     # raises InputError for text no font can draw
     version: str
+    progress: ProgressExports           # the progress report across a candidate's sessions
 
 
 def services(request: Request) -> Services:

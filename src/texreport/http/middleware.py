@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 import uuid
+from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,6 +18,28 @@ __all__ = ["RequestContext"]
 
 access_log = logging.getLogger("texreport.http.access")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+@dataclass
+class _Seen:
+    status: int = 0     # 0 until the response started
+    bytes: int = 0
+
+
+def _tracking(send: Send, request_id: str, seen: _Seen) -> Send:
+    """``send`` that adds the request id and ``nosniff`` and records status and size."""
+    async def send_with_id(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            seen.status = message["status"]
+            message["headers"] = list(message.get("headers", [])) + [
+                (b"x-request-id", request_id.encode("ascii")),
+                (b"x-content-type-options", b"nosniff"),
+            ]
+        elif message["type"] == "http.response.body":
+            seen.bytes += len(message.get("body", b""))
+        await send(message)
+
+    return send_with_id
 
 
 class RequestContext:
@@ -44,42 +66,29 @@ class RequestContext:
         request_id = supplied if REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         began = time.monotonic()
-        seen = {"status": 0, "bytes": 0}
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                seen["status"] = message["status"]
-                message["headers"] = list(message.get("headers", [])) + [
-                    (b"x-request-id", request_id.encode("ascii")),
-                    (b"x-content-type-options", b"nosniff"),
-                ]
-            elif message["type"] == "http.response.body":
-                seen["bytes"] += len(message.get("body", b""))
-            await send(message)
-
+        seen = _Seen()
+        send_with_id = _tracking(send, request_id, seen)
         try:
-            declared = headers.get("content-length")
-            if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
-                too_large = envelope(None, code=413, message=f"request body larger than {self.max_body_bytes} bytes")
-                await too_large(scope, receive, send_with_id)
-                return
-            await self.app(scope, self._limited(receive), send_with_id)
-        except Exception as error:
-            if seen["status"]:
-                raise
-            answer = response_for(error, path=scope.get("path", ""), request_id=request_id)
-            await answer(scope, receive, send_with_id)
+            await self._answer(scope, receive, send_with_id, headers.get("content-length"), seen)
         finally:
-            access_log.info(json.dumps({
-                "event": "request",
-                "request_id": request_id,
-                "method": scope.get("method"),
-                # Escaped by json.dumps: a hostile path cannot forge a log line.
-                "path": scope.get("path"),
-                "status": seen["status"],
-                "bytes": seen["bytes"],
-                "ms": round((time.monotonic() - began) * 1000, 1),
-            }))
+            # Fields, not text: the formatter escapes them, so a hostile path cannot forge a log line.
+            access_log.info("request", extra={
+                "request_id": request_id, "method": scope.get("method"), "path": scope.get("path"),
+                "status": seen.status, "bytes": seen.bytes, "ms": round((time.monotonic() - began) * 1000, 1),
+            })
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, declared: str | None, seen: _Seen) -> None:
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+            too_large = envelope(None, code=413, message=f"request body larger than {self.max_body_bytes} bytes")
+            await too_large(scope, receive, send)
+            return
+        try:
+            await self.app(scope, self._limited(receive), send)
+        except Exception as error:  # answered here; a started response cannot be
+            if seen.status:
+                raise
+            request_id = scope["state"]["request_id"]
+            await response_for(error, path=scope.get("path", ""), request_id=request_id)(scope, receive, send)
 
     def _limited(self, receive: Receive) -> Receive:
         received = 0

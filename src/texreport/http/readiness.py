@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import shutil
 import subprocess
@@ -91,12 +90,11 @@ class Readiness:
             if self.read_back and not await asyncio.to_thread(pdf_has_text, pdf, READINESS_TEXT):
                 raise RenderError("the readiness PDF does not contain the Chinese test text")
             self.ready = True
-            log.info(json.dumps({"event": "ready", "version": self.version}))
+            log.info("ready", extra={"version": self.version})
         except Exception as error:
             self.failed_at = time.monotonic()
             self.reason = "CJK test compile failed"
-            log.warning(json.dumps({"event": "readiness_failed", "error": type(error).__name__,
-                                    "detail": str(error)[:300]}, ensure_ascii=False))
+            log.warning("readiness_failed", extra={"error": type(error).__name__, "detail": str(error)[:300]})
 
 
 def pdf_has_text(pdf: bytes, text: str) -> bool:

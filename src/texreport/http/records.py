@@ -10,6 +10,7 @@ from typing import Any
 __all__ = [
     "AnswerRecord",
     "CachedPdf",
+    "CandidateSession",
     "SessionRecord",
     "SessionStatus",
     "SessionSummary",
@@ -83,3 +84,12 @@ class CachedPdf:
     etag: str
     size: int
     pdf: bytes | None  # None when only the metadata was asked for
+
+
+@dataclass(frozen=True)
+class CandidateSession:
+    """One session of a candidate (``candidate.id`` of its document) and its generated report, if any."""
+
+    session_id: str
+    created_at: datetime
+    report: StoredReport | None

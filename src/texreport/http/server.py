@@ -8,10 +8,11 @@ every request line), so they can be shipped without parsing free text.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from datetime import UTC, datetime
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
 
 from .app import create_app
 from .settings import Settings
@@ -19,28 +20,22 @@ from .settings import Settings
 __all__ = ["JsonLogFormatter", "configure_logging", "run_server"]
 
 
-class JsonLogFormatter(logging.Formatter):
-    """``{"time", "level", "logger", …}``; a message that is itself JSON is merged in."""
+class JsonLogFormatter(JsonFormatter):
+    """One JSON object per line: ``{"time", "level", "logger", "message", …fields}`` (python-json-logger).
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-        }
-        message = record.getMessage()
-        try:
-            parsed = json.loads(message)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            entry.update(parsed)
-        else:
-            entry["message"] = message
-        if record.exc_info:
-            # Logs are for operators: the traceback stays here, never in a response body.
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+    A log call names its event as the message and passes its fields as ``extra``
+    (``log.info("request", extra={"request_id": …})``); text is escaped to ASCII
+    JSON, so no user text (a lone surrogate, a newline) can break or forge a line.
+    A traceback stays here (``exc_info``), never in a response body.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("{levelname}{name}{message}", style="{", timestamp="time", json_ensure_ascii=True,
+                         rename_fields={"levelname": "level", "name": "logger"})
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        log_data["level"] = str(log_data.get("level", "")).lower()
+        return log_data
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -10,7 +10,6 @@ connection stays open.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -26,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import InputError, LimitError, RenderError
 from ..models import DocumentInvalid
 from .exports import ReportNotGenerated
+from .progress_exports import CandidateNotFound, TooFewReports
 from .render_queue import ClientGone, QueueFull
 from .reports import field_errors
 from .responses import RangeNotSatisfiable, envelope, plain
@@ -44,7 +44,7 @@ __all__ = [
 
 log = logging.getLogger("texreport.http")
 
-EXPORT_PATH = re.compile(r"^/api/interview/sessions/.*/export/?$", re.DOTALL)
+EXPORT_PATH = re.compile(r"^/api/interview/(sessions/.*/export|candidates/.*/progress/export)/?$", re.DOTALL)
 PDF_FAILED = "PDF generation failed"
 
 
@@ -81,6 +81,8 @@ STATUSES: tuple[tuple[type[Exception], Status], ...] = (
     (ClientGone, Status(499, "client closed request", 499)),
     (QueueFull, Status(503, "server busy; retry later", 503, "Server busy; retry later")),
     (SessionNotFound, Status(404, "session not found", 404)),
+    (CandidateNotFound, Status(404, "candidate not found", 404)),
+    (TooFewReports, Status(400, "too few generated reports", 400)),
     (SessionExists, Status(409, "session already exists", 409, "Session already exists")),
     (QuestionNotFound, Status(422, "invalid request", 422, "No such question")),
     (ReportNotGenerated, Status(400, "report not generated yet", 400,
@@ -131,6 +133,8 @@ def _parameter(error: ParameterInvalid | QuestionNotFound) -> tuple[str, str]:
 
 
 def _plain_text(error: BaseException, status: Status) -> str:
+    if isinstance(error, TooFewReports):
+        return str(error)   # says how many sessions and reports the candidate has
     if isinstance(error, ParameterInvalid):
         return f"{error.field} {error.message}"
     if isinstance(error, InputError) and error.field:
@@ -159,18 +163,17 @@ def _headers(error: BaseException) -> dict[str, str] | None:
 
 
 def _log(error: BaseException, request_id: str) -> None:
-    entry: dict[str, Any] = {"request_id": request_id, "error": type(error).__name__}
+    fields: dict[str, Any] = {"request_id": request_id, "error": type(error).__name__}
     if isinstance(error, ClientGone):
-        log.info(json.dumps({"event": "client_gone", **entry}))
+        log.info("client_gone", extra=fields)
     elif isinstance(error, RenderError):
-        log.error(json.dumps({"event": "render_failed", **entry, "detail": str(error)[:300]}, ensure_ascii=False))
+        log.error("render_failed", extra={**fields, "detail": str(error)[:300]})
     elif isinstance(error, OperationalError):
-        origin = type(error.orig).__name__ if error.orig else "OperationalError"
-        log.error(json.dumps({"event": "storage_error", **entry, "error": origin}))
+        log.error("storage_error", extra={**fields, "error": type(error.orig).__name__ if error.orig else "-"})
     elif isinstance(error, InputError) and not isinstance(error, DocumentInvalid):
-        log.info(json.dumps({"event": "input_error", **entry, "field": error.field}, ensure_ascii=False))
+        log.info("input_error", extra={**fields, "field": error.field})
     elif status_of(error).code == 500:
-        log.error(json.dumps({"event": "unhandled_error", **entry}), exc_info=error)
+        log.error("unhandled_error", extra=fields, exc_info=error)
 
 
 def _request_id(request: Request) -> str:

@@ -54,9 +54,11 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import InputError
+from ..limits import MAX_COUNT
 from .records import (
     AnswerRecord,
     CachedPdf,
+    CandidateSession,
     SessionRecord,
     SessionStatus,
     SessionSummary,
@@ -74,7 +76,7 @@ __all__ = [
 ]
 
 
-MAX_STORED_INT = 2**31 - 1   # INTEGER columns: the range both SQLite and PostgreSQL store
+MAX_STORED_INT = MAX_COUNT   # INTEGER columns: the range both SQLite and PostgreSQL store (2^31-1)
 
 
 class StoreError(Exception):
@@ -539,3 +541,31 @@ class Store:
     def _lease_in(connection: Connection, session_id: str, cache_key: str) -> Any:
         return connection.execute(select(leases_table).where(
             leases_table.c.session_id == session_id, leases_table.c.cache_key == cache_key)).first()
+
+    # ------------------------------------------------------------------ candidates
+
+    def candidate_sessions(self, candidate_id: str) -> list[CandidateSession]:
+        """Every session whose document has ``candidate.id == candidate_id``, oldest first.
+
+        A LIKE on the canonical document narrows the rows; each is then checked on
+        its parsed ``candidate.id`` (the LIKE may match the text elsewhere).
+        """
+        needle = canonical_json(candidate_id)
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = (
+            select(sessions_table.c.session_id, sessions_table.c.created_at, sessions_table.c.document,
+                   reports_table.c.report, reports_table.c.generated_at)
+            .outerjoin(reports_table, reports_table.c.session_id == sessions_table.c.session_id)
+            .where(sessions_table.c.document.like(f'%"id":{escaped}%', escape="\\"))
+            .order_by(sessions_table.c.created_at, sessions_table.c.session_id)
+        )
+        with self._read() as connection:
+            rows = connection.execute(query).all()
+        found = []
+        for row in rows:
+            candidate = json.loads(row.document).get("candidate") or {}
+            if candidate.get("id") != candidate_id:
+                continue
+            report = None if row.report is None else StoredReport(row.session_id, row.report, _utc(row.generated_at))
+            found.append(CandidateSession(row.session_id, _utc(row.created_at), report))
+        return found

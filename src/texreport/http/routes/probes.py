@@ -17,8 +17,9 @@ __all__ = ["STATIC_DIR", "router"]
 router = APIRouter()
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# frame-src blob: the page shows the PDF it fetched in an iframe (the export is an attachment).
 PAGE_POLICY = ("default-src 'self'; script-src 'unsafe-inline' 'self'; "
-               "style-src 'unsafe-inline' 'self'; img-src 'self' data: blob:")
+               "style-src 'unsafe-inline' 'self'; img-src 'self' data: blob:; frame-src blob:")
 
 
 @router.get("/", include_in_schema=False)

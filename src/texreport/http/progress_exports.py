@@ -1,0 +1,188 @@
+"""Progress PDFs across a candidate's sessions: grouping, cache key, cache, single flight (no web framework).
+
+:meth:`ProgressExports.candidate_pdf` serves
+``GET /api/interview/candidates/{candidateId}/progress/export`` and
+:meth:`ProgressExports.stateless_pdf` serves ``POST /api/reports/progress/pdf``.
+What a caller must know:
+
+* A candidate's sessions are the stored sessions whose document carries that
+  ``candidate.id`` (:meth:`~texreport.http.store.Store.candidate_sessions`);
+  only those with a generated report count, the latest
+  :data:`~texreport.progress.MAX_SESSIONS` of them by creation. A session
+  without an interview time is placed by its creation time.
+* Errors: :class:`CandidateNotFound` (no session names the candidate: 404),
+  :class:`TooFewReports` (fewer than two generated reports: 400, its message
+  says how many), ``QueueFull`` / ``ClientGone`` and whatever the renderer
+  raised (:class:`~texreport.errors.InputError`, :class:`~texreport.errors.RenderError`).
+* PDFs are cached in memory per instance (:data:`PROGRESS_CACHE_SIZE` of them)
+  under a hash of every counted report's canonical JSON and generation time,
+  the language and the content version: a new or changed report is a new key.
+  The footer's time is the latest generation time, so a PDF is reproducible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Protocol
+
+from ..errors import InputError
+from ..models import load_document
+from ..progress import MAX_SESSIONS, SessionInput, check_sessions
+from .exports import PdfResult, etag_matches, etag_of
+from .records import CandidateSession, StoredReport
+from .render_queue import RenderQueue
+from .store import Store
+
+if TYPE_CHECKING:
+    from ..transports import Compiler
+
+__all__ = ["PROGRESS_CACHE_SIZE", "CandidateNotFound", "ProgressExports", "ProgressRenderer", "TooFewReports",
+           "parse_documents", "pipeline_progress_renderer"]
+
+PROGRESS_CACHE_SIZE = 32
+Disconnected = Callable[[], Awaitable[bool]]
+
+
+class ProgressRenderer(Protocol):
+    """Turns two or more validated sessions into PDF bytes (blocking). Tests inject fakes."""
+
+    def __call__(self, inputs: Sequence[SessionInput], *, lang: str | None,
+                 generated_at: datetime | None) -> bytes: ...
+
+
+class CandidateNotFound(Exception):
+    """No stored session names this candidate (404)."""
+
+
+class TooFewReports(Exception):
+    """Fewer than two of the candidate's sessions have a generated report (400; the message says how many)."""
+
+    def __init__(self, candidate_id: str, sessions: int, generated: int) -> None:
+        super().__init__(f"Candidate {candidate_id} has {sessions} session(s), {generated} with a generated "
+                         "report; a progress report needs at least 2 (generate them with GET /report first)")
+
+
+def pipeline_progress_renderer(timeout: float, *, compiler: Compiler | None = None) -> ProgressRenderer:
+    """The real renderer: the progress pipeline under the service's compile limits, in ``compiler``
+    (the app's warm pool) or, without one, a fresh xelatex per job."""
+    def render(inputs: Sequence[SessionInput], *, lang: str | None, generated_at: datetime | None) -> bytes:
+        from ..compiler import CompileLimits
+        from ..pipeline import RenderOptions
+        from ..progress_pipeline import render_progress
+
+        options = RenderOptions(lang=lang, generated_at=generated_at, limits=CompileLimits(timeout=timeout))
+        if compiler is not None:
+            options = replace(options, compiler=compiler)
+        return render_progress(inputs, options=options)
+
+    return render
+
+
+def parse_documents(data: object) -> list[SessionInput]:
+    """A parsed JSON list of report documents → checked sessions; errors name the list position, then the field."""
+    from ..progress_pipeline import located
+
+    if not isinstance(data, list):
+        raise InputError(f"the body must be a JSON list of report documents, got {type(data).__name__}")
+    inputs = []
+    for position, document in enumerate(data):
+        try:
+            inputs.append(SessionInput(report=load_document(document), source=str(position)))
+        except InputError as error:
+            raise located(error, str(position)) from None
+    check_sessions(inputs)
+    return inputs
+
+
+class _PdfCache:
+    """A small thread-safe LRU of (etag, pdf) by cache key."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[str, bytes] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: str, etag: str, pdf: bytes) -> None:
+        with self._lock:
+            self._items[key] = (etag, pdf)
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+def _key(parts: Sequence[str], *, version: str, lang: str | None) -> str:
+    material = "\0".join(["progress", version, lang or "", *parts])
+    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _inputs(sessions: Sequence[CandidateSession]) -> list[SessionInput]:
+    return [SessionInput(report=load_document(s.report.data), source=s.session_id, created_at=s.created_at)
+            for s in sessions if s.report is not None]
+
+
+class ProgressExports:
+    """The progress export path: cache first, else one compile per key (single flight), cached before answering."""
+
+    def __init__(self, *, store: Store, queue: RenderQueue, render: ProgressRenderer, version: str,
+                 cache_size: int = PROGRESS_CACHE_SIZE) -> None:
+        self.store = store
+        self.queue = queue
+        self.render = render
+        self.version = version
+        self._cache = _PdfCache(cache_size)
+
+    def _counted(self, candidate_id: str) -> tuple[list[CandidateSession], list[StoredReport]]:
+        sessions = self.store.candidate_sessions(candidate_id)
+        if not sessions:
+            raise CandidateNotFound(candidate_id)
+        generated = [s for s in sessions if s.report is not None][-MAX_SESSIONS:]
+        if len(generated) < 2:
+            raise TooFewReports(candidate_id, len(sessions), len(generated))
+        return generated, [s.report for s in generated if s.report is not None]
+
+    async def candidate_pdf(self, candidate_id: str, lang: str | None, *, if_none_match: str | None,
+                            is_disconnected: Disconnected | None = None) -> PdfResult:
+        """The progress PDF of a candidate's generated sessions, from the cache or compiled now."""
+        sessions, reports = await asyncio.to_thread(self._counted, candidate_id)
+        key = _key([f"{r.session_id}\0{r.canonical}\0{r.generated_at.isoformat()}" for r in reports],
+                   version=self.version, lang=lang)
+        cached = self._cache.get(key)
+        if cached is not None:
+            etag, pdf = cached
+            return PdfResult(etag, None if etag_matches(if_none_match, etag) else pdf)
+        inputs = await asyncio.to_thread(_inputs, sessions)
+        latest = max(r.generated_at for r in reports)
+        etag, pdf = await self.queue.run(key, partial(self._render_and_cache, key, inputs, lang, latest),
+                                         is_disconnected=is_disconnected)
+        return PdfResult(etag, None if etag_matches(if_none_match, etag) else pdf)
+
+    def _render_and_cache(self, key: str, inputs: list[SessionInput], lang: str | None,
+                          generated_at: datetime) -> tuple[str, bytes]:
+        # In the compile thread, before anyone is answered: a client that left still fills the cache.
+        pdf = self.render(inputs, lang=lang, generated_at=generated_at)
+        etag = etag_of(pdf)
+        self._cache.put(key, etag, pdf)
+        return etag, pdf
+
+    async def stateless_pdf(self, inputs: list[SessionInput], lang: str | None, *,
+                            is_disconnected: Disconnected | None = None) -> PdfResult:
+        """A progress PDF of documents that are not stored (single flight by content, never cached)."""
+        key = "stateless-progress:" + _key([item.report.model_dump_json(by_alias=True) for item in inputs],
+                                           version=self.version, lang=lang)
+        pdf = await self.queue.run(key, partial(self.render, inputs, lang=lang, generated_at=None),
+                                   is_disconnected=is_disconnected)
+        return PdfResult(etag_of(pdf), pdf)
