@@ -20,6 +20,7 @@ from .signals import EXIT_TERMINATED, Terminated, exit_on_sigterm
 
 if TYPE_CHECKING:
     from .models import Report
+    from .workers import WorkerPool
 
 __all__ = ["cli", "main"]
 
@@ -68,17 +69,19 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
     from .compiler import CompileLimits
     from .formats import fixed_files
     from .theme import resolve_theme
-    from .workers import WorkerPool, take_prestarted
+    from .workers import WorkerPool
 
     limits = CompileLimits(timeout=timeout)
     try:
         chosen = resolve_theme(theme)
         # xelatex loads the preamble and fonts while Python imports, reads, checks and
-        # lays out the report (it starts before pydantic and Jinja2 are imported, or even
-        # before click: texreport.launch); a one-shot process needs no replacement worker.
-        prestarted = take_prestarted(limits)  # its spare is already loading
-        with prestarted or WorkerPool(spares=1, limits=limits) as pool:
-            if prestarted is None:
+        # lays out the report (texreport.launch starts it before pydantic, Jinja2 or even
+        # click are imported); a one-shot process needs no replacement worker.
+        head_start: WorkerPool | None = (click.get_current_context().obj or {}).get("head_start")
+        fits = head_start is not None and head_start.limits.rlimits == limits.rlimits
+        own = head_start if head_start is not None and fits else WorkerPool(spares=1, limits=limits)
+        with own as pool:
+            if own is not head_start:
                 pool.warm_up(fixed_files(chosen))
             pool.spares = 0
             from .naming import export_filename, is_safe_session_id
@@ -89,7 +92,7 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
                 if not is_safe_session_id(report.session_id):
                     raise InputError("cannot be used in a file name; give the output with -o", field="sessionId")
                 output = Path(export_filename(report.session_id))
-            options = RenderOptions(lang=lang, limits=limits, warm=True, pool=pool, theme=chosen)
+            options = RenderOptions(lang=lang, limits=limits, compiler=pool, theme=chosen)
             render_to_file(report, output, options=options, keep_dir=keep)
     except TexreportError as error:
         _fail(error)
@@ -288,6 +291,9 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
               help="A compile lease not renewed this long is taken over by another instance.")
 @click.option("--warm/--no-warm", "warm_workers", default=True, show_default=True, envvar="TEXREPORT_WARM",
               help="Keep xelatex workers with the preamble loaded (~270 MB each).")
+@click.option("--render-ahead/--no-render-ahead", "render_ahead", default=True, show_default=True,
+              envvar="TEXREPORT_RENDER_AHEAD",
+              help="Compile a generated report's PDF in the background, before it is asked for.")
 @click.option("--theme", "themes", multiple=True, envvar="TEXREPORT_THEMES", metavar="NAME|FILE",
               help="A theme requests may pick with ?theme=NAME (repeatable; the first is the default; "
                    "env: space-separated). Default: the default theme only.")
@@ -363,11 +369,15 @@ def _database_error(error: Exception) -> str:
     return f"{type(cause).__name__}: {first[:200]}"
 
 
-def main() -> None:
-    """Entry point: click without standalone mode, so that Ctrl-C exits 130, not "Aborted!" and 1."""
+def main(*, head_start: WorkerPool | None = None) -> None:
+    """Entry point: click without standalone mode, so that Ctrl-C exits 130, not "Aborted!" and 1.
+
+    ``head_start`` is a pool the console script started before importing the CLI
+    (texreport.launch); ``render`` compiles in it when its limits fit, and closes it.
+    """
     exit_on_sigterm()
     try:
-        code = cli.main(prog_name="texreport", standalone_mode=False)
+        code = cli.main(prog_name="texreport", standalone_mode=False, obj={"head_start": head_start})
     except Terminated:  # SIGTERM: everything was cleaned up on the way out, as for Ctrl-C
         click.echo("texreport: terminated", err=True)
         sys.exit(EXIT_TERMINATED)

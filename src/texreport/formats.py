@@ -26,13 +26,15 @@ format read the same preamble, and the tests compare word positions and fonts.
 The format lives in ``cache_dir()/formats`` (:func:`texreport.paths.cache_dir`),
 named by a hash of what went into it (``preload.tex``, ``charclasses.tex``,
 ``texreport.sty``, the xelatex binary). A sidecar records the format's size and
-CRC-32 (checked once per process before first use) and every file of the TeX installation the build read (``-recorder``) with its size
-and mtime; a truncated format, or a changed file (TeX Live updated), means a
-rebuild. The build runs in the same sandbox as a compile. If it fails, or the
-cache cannot be written, renders run without a format: slower, same PDF. A run
-from a format that fails before it reaches the job's own file is blamed on the
-format, which the caller drops before compiling again without it
-(:func:`format_refused`, :func:`forget_format`). ``TEXREPORT_FORMAT=off`` turns formats off.
+CRC-32 (checked once per process before first use) and every file of the TeX
+installation the build read (``-recorder``) with its size and mtime; a truncated
+format, or a changed file (TeX Live updated), means a rebuild. The build runs in the
+same sandbox as a compile. If it fails, or the cache cannot be written, renders run
+without a format: slower, same PDF. A run from a format that fails before it reaches
+the job's own file is blamed on the format (:func:`format_refused`), which the one
+retry policy (:func:`texreport.transports.compile_job`) drops (:func:`forget_format`)
+before compiling again, from a rebuilt format or without one. ``TEXREPORT_FORMAT=off``
+turns formats off.
 """
 
 from __future__ import annotations
@@ -40,23 +42,30 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import zlib
 import subprocess
 import threading
 import time
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
 from . import telemetry
-from .compiler import CompileLimits, check_log, finish_xelatex, start_sandboxed, xelatex_executable
+from .compiler import (
+    CompileLimits,
+    check_log,
+    finish_xelatex,
+    start_sandboxed,
+    xelatex_command,
+    xelatex_executable,
+)
 from .errors import CompileError, RenderError
 from .fonts import FONT_SETS, char_class_setup_text, font_setup_text
 from .jobdirs import job_folder, write_files
 from .paths import cache_dir, latex_dir, write_atomic
 from .theme import THEME_FILE, Theme, resolve_theme
 
-__all__ = ["fixed_files", "ensure_format", "preamble_input", "format_enabled", "format_refused", "forget_format",
-           "PRELOAD_NAME", "CLASSES_NAME", "FONTS_NAME", "PREAMBLE_NAME", "STYLE_FILE"]
+__all__ = ["fixed_files", "ensure_format", "format_path", "preamble_input", "format_enabled", "format_refused",
+           "forget_format", "PRELOAD_NAME", "CLASSES_NAME", "FONTS_NAME", "PREAMBLE_NAME", "STYLE_FILE"]
 
 PRELOAD_NAME = "preload.tex"     # class + texreport.sty + charclasses.tex: what the format holds
 CLASSES_NAME = "charclasses.tex"  # xeCJK character classes (no fonts), input by preload.tex
@@ -105,8 +114,8 @@ def format_refused(error: RenderError) -> bool:
     Only loading the format happens before that, so the format is to blame, however
     it is damaged and whatever xelatex said (its wording, like the format's bytes,
     differs between machines); a run killed from outside proves nothing. The caller
-    :func:`forget_format` s it and compiles again without one. A format damaged on disk is normally caught earlier, by the
-    digest :func:`ensure_format` checks once per process.
+    :func:`forget_format` s it and compiles again without one. A format damaged on disk
+    is normally caught earlier, by the digest :func:`ensure_format` checks once per process.
     """
     return isinstance(error, CompileError) and not error.reached_driver and not error.killed
 
@@ -169,6 +178,13 @@ def _digest_matches(fmt: Path, expected: int) -> bool:
     return True
 
 
+def format_path(fixed: Mapping[str, str | bytes]) -> Path | None:
+    """Where the format for these fixed files lives (built or not); None when they get none."""
+    if any(name not in fixed for name in _FORMAT_INPUTS) or not format_enabled():
+        return None
+    return cache_dir() / "formats" / f"{_JOB_NAME}-{_key(fixed)}.fmt"
+
+
 def ensure_format(fixed: Mapping[str, str | bytes], *, limits: CompileLimits = CompileLimits()) -> Path | None:
     """The format for these fixed files, built now if missing or stale; None to run without one.
 
@@ -177,11 +193,10 @@ def ensure_format(fixed: Mapping[str, str | bytes], *, limits: CompileLimits = C
     renders go on without a format, and the build is tried again after
     :data:`RETRY_AFTER` seconds).
     """
-    if any(name not in fixed for name in _FORMAT_INPUTS) or not format_enabled():
+    fmt = format_path(fixed)
+    if fmt is None:
         return None
-    key = _key(fixed)
-    folder = cache_dir() / "formats"
-    fmt, sidecar = folder / f"{_JOB_NAME}-{key}.fmt", folder / f"{_JOB_NAME}-{key}.json"
+    key, folder, sidecar = fmt.stem[len(_JOB_NAME) + 1:], fmt.parent, fmt.with_suffix(".json")
     if _inputs_unchanged(sidecar):
         return fmt
     with _lock:  # one build per process; other threads wait for it
@@ -207,8 +222,7 @@ def _build(fixed: Mapping[str, str | bytes], folder: Path, fmt: Path, sidecar: P
         build = Path(name)
         write_files(build, {name: fixed[name] for name in _FORMAT_INPUTS})
         (build / _BUILD_NAME).write_text("\\input{preload}\n\\dump\n", encoding="utf-8")
-        command = [xelatex_executable(), "-ini", "-recorder", f"-jobname={_JOB_NAME}", "-no-shell-escape",
-                   "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "&xelatex", _BUILD_NAME]
+        command = xelatex_command(_BUILD_NAME, dump_as=_JOB_NAME)
         process = start_sandboxed(command, build, limits=limits, stdin=subprocess.DEVNULL)
         terminal = finish_xelatex(process, timeout=limits.timeout)
         assert process.returncode is not None

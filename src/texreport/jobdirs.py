@@ -41,6 +41,7 @@ def write_files(folder: Path, files: Mapping[str, str | bytes]) -> None:
 
     Names are the program's own, never user text.
     """
+    folder.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():
         if isinstance(content, bytes):
             (folder / name).write_bytes(content)

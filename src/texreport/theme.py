@@ -121,7 +121,6 @@ class Theme:
             lines.append(f"\\TRsetfooterline{{{escape_line(self.footer)}}}")
         if self.logo is not None:
             lines.append(f"\\TRsetlogo{{{self.logo.file_name}}}")
-        lines.append("\\TRaftertheme")
         return "\n".join(lines) + "\n"
 
     def files(self) -> dict[str, str | bytes]:

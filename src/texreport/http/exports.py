@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .. import __version__
 from ..models import Report, load_document
@@ -46,6 +46,9 @@ from .records import StoredReport, canonical_json
 from .render_queue import ClientGone, QueueFull, RenderQueue
 from .reports import report_data
 from .store import SessionNotFound, Store
+
+if TYPE_CHECKING:
+    from .render_ahead import RenderAhead
 
 __all__ = [
     "Exports",
@@ -141,6 +144,17 @@ class Exports:
         self.give_up_after = give_up_after   # waiting for another instance longer than this: 503
         self.poll_seconds = poll_seconds
         self.owner = f"{socket.gethostname()[:48]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.ahead: RenderAhead | None = None  # set by create_app when render-ahead is on
+
+    def report_generated(self, stored: StoredReport) -> None:
+        """A report came into being: start its PDF ahead of the export (if render-ahead is on)."""
+        if self.ahead is not None:
+            self.ahead.schedule(stored)
+
+    def report_changed(self, session_id: str) -> None:
+        """A session's report was invalidated or deleted: drop its PDF started ahead."""
+        if self.ahead is not None:
+            self.ahead.discard(session_id)
 
     async def session_pdf(self, session_id: str, lang: str | None, *, if_none_match: str | None,
                           is_disconnected: Disconnected | None = None, theme: Theme | None = None) -> PdfResult:
@@ -155,7 +169,16 @@ class Exports:
         cached = await self._cached(session_id, key, if_none_match)
         self.metrics.pdf_cache.labels("hit" if cached is not None else "miss").inc()
         if cached is not None:
+            if self.ahead is not None:
+                self.ahead.note_cache_hit(key)
             return cached
+        joined = await self._join_ahead(key, if_none_match)
+        if joined is not None:
+            return joined
+        if self.ahead is not None:  # render-ahead may have finished between the first look and the claim
+            cached = await self._cached(session_id, key, if_none_match)
+            if cached is not None:
+                return cached
         deadline = time.monotonic() + self.give_up_after
         while True:
             job = partial(self._compile_under_lease, stored, key, lang, theme)
@@ -167,6 +190,18 @@ class Exports:
             waited = await self._await_other(session_id, key, if_none_match, is_disconnected, deadline)
             if waited is not None:
                 return waited
+
+    async def _join_ahead(self, key: str, if_none_match: str | None) -> PdfResult | None:
+        """The PDF render-ahead is compiling for ``key`` right now (one compile, shared); ``None``
+        if it is not (a job still queued there is dropped: this export compiles it now)."""
+        running = self.ahead.claim(key) if self.ahead is not None else None
+        if running is None:
+            return None
+        try:
+            pdf, etag = await asyncio.shield(asyncio.wrap_future(running))
+        except Exception:  # failed or killed there: compile on demand
+            return None
+        return PdfResult(etag, None if etag_matches(if_none_match, etag) else pdf)
 
     async def _await_other(self, session_id: str, key: str, if_none_match: str | None,
                            is_disconnected: Disconnected | None, deadline: float) -> PdfResult | None:

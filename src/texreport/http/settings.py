@@ -26,6 +26,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()      # origins allowed to call the API from a browser; () = CORS off
     lease_seconds: float = 30.0             # a compile lease not renewed for this long is another instance's
     migrate_on_start: bool = True           # bring the database schema up to date when the app starts
+    render_ahead: bool | None = None        # compile a generated report's PDF before it is asked for
+                                            # (None: on with the real renderer, off with a test's fake)
     themes: tuple[Theme, ...] = ()          # what ?theme=NAME may pick, the first is the default; (): default
 
     def __post_init__(self) -> None:

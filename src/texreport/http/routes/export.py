@@ -37,8 +37,11 @@ def _checked_theme(found: Services, name: str | None) -> Theme | None:
         raise ParameterInvalid("theme", f"must be one of: {offered}") from None
 
 
-@router.api_route(
-    "/api/interview/sessions/{session_id}/export", methods=["GET", "HEAD"],
+EXPORT_PATH = "/api/interview/sessions/{session_id}/export"
+
+
+@router.get(
+    EXPORT_PATH,
     summary="Export the generated report as PDF (plain HTTP statuses, as the API page says)",
     responses={
         200: {"content": {PDF_TYPE: {}}, "description": "The PDF"},
@@ -64,6 +67,10 @@ async def export(request: Request, session_id: SessionId, found: ServicesDep, la
     wanted = request.headers.get("range") if if_range is None or if_range.strip() == result.etag else None
     return pdf_response(result, content_disposition(session_id), range_header=wanted,
                         head=request.method == "HEAD")
+
+
+# HEAD: the same handler (same headers, no body); kept out of the OpenAPI document, which has the GET.
+router.add_api_route(EXPORT_PATH, export, methods=["HEAD"], include_in_schema=False, response_class=Response)
 
 
 @router.post(
