@@ -151,15 +151,16 @@ def sample(progress: bool, folder: Path | None) -> None:
               help="Copy the job folder (LaTeX source, CSV, log) here, for debugging.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds before xelatex is stopped.")
+@theme_option
 def progress(inputs: tuple[str, ...], output: Path | None, lang: str | None, keep: Path | None,
-             timeout: float) -> None:
+             timeout: float, theme: str | None) -> None:
     """Compare two or more sessions of one candidate (report files or folders) in one PDF."""
     from .compiler import CompileLimits
     from .pipeline import RenderOptions
     from .progress_pipeline import read_sessions, render_progress_to_file
 
     try:
-        options = RenderOptions(lang=lang, limits=CompileLimits(timeout=timeout))
+        options = RenderOptions(lang=lang, limits=CompileLimits(timeout=timeout), theme=theme)
         output = render_progress_to_file(read_sessions(inputs), output, options=options, keep_dir=keep)
     except TexreportError as error:
         _fail(error)
