@@ -18,6 +18,7 @@ import pytest
 
 from hostile_support import default_sigint, xelatex_processes_in
 from pdfcheck import body_text, render_file, squash
+from waiting import wait_until
 from texreport import compiler
 from texreport.batch import expand_inputs
 from texreport.compiler import CompileLimits, start_sandboxed
@@ -347,13 +348,11 @@ def sample_file_small(tmp_path, document) -> Path:
 
 
 def _wait_for_xelatex(folder: Path, process: subprocess.Popen[bytes]) -> None:
-    import time
-
-    deadline = time.monotonic() + 60
-    while not xelatex_processes_in(folder):
+    def started() -> bool:
         assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "xelatex never started"
-        time.sleep(0.02)
+        return bool(xelatex_processes_in(folder))
+
+    wait_until(started, "xelatex to start")
 
 
 @pytest.mark.parametrize("command, cache", [("render", "built"), ("render", "empty"), ("batch", "built")])

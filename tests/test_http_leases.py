@@ -16,6 +16,7 @@ import pytest
 pytest.importorskip("fastapi")
 
 import httpx
+from waiting import async_wait_until
 
 from texreport.http.app import Settings, create_app
 from texreport.http.exports import cache_key
@@ -49,12 +50,8 @@ def instance(db_url: str, renderer: GatedRenderer, **settings):
                       renderer=renderer)
 
 
-async def wait_for(predicate, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.01)):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not reached")
+async def wait_for(predicate, timeout: float = 60.0) -> None:
+    await async_wait_until(predicate, "the other instance's lease state", timeout)
 
 
 def counting_lease_checks(app) -> list[int]:
