@@ -17,13 +17,16 @@ __all__ = ["async_wait_until", "wait_until"]
 INTERVAL = 0.02
 
 
-def wait_until(condition: Callable[[], object], what: str, timeout: float = 60.0) -> None:
-    """Return once ``condition()`` is true; fail the test after ``timeout`` seconds."""
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 60.0, interval: float = INTERVAL) -> None:
+    """Return once ``condition()`` is true; fail the test after ``timeout`` seconds.
+
+    ``interval`` spaces the checks (longer for a check that sends a request).
+    """
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for: {what}")
-        time.sleep(INTERVAL)
+        time.sleep(interval)
 
 
 async def async_wait_until(condition: Callable[[], object], what: str, timeout: float = 60.0) -> None:
