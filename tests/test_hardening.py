@@ -18,7 +18,6 @@ import pytest
 
 from hostile_support import default_sigint, xelatex_processes_in
 from pdfcheck import body_text, render_file, squash
-from waiting import wait_until
 from texreport import compiler
 from texreport.batch import expand_inputs
 from texreport.compiler import CompileLimits, start_sandboxed
@@ -27,6 +26,7 @@ from texreport.fields import TEXT_FIELDS, walk
 from texreport.limits import MAX_COUNT, MAX_DOCUMENT_BYTES, MAX_INT_DIGITS
 from texreport.models import DocumentInvalid, load_document, load_json
 from texreport.reading import read_document
+from waiting import wait_until
 
 TEXREPORT = Path(sys.executable).parent / "texreport"
 

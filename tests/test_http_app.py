@@ -23,7 +23,6 @@ pytest.importorskip("fastapi")
 
 import httpx
 from fastapi.testclient import TestClient
-from waiting import async_wait_until
 
 from texreport.errors import CompileError, CompileTimeout, UnsupportedCharacterError
 from texreport.http import exports as exports_module
@@ -31,6 +30,7 @@ from texreport.http.app import Settings, create_app
 from texreport.http.exports import cache_key
 from texreport.http.server import JsonLogFormatter
 from texreport.naming import content_disposition
+from waiting import async_wait_until
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -16,10 +16,10 @@ import pytest
 pytest.importorskip("fastapi")
 
 import httpx
-from waiting import async_wait_until
 
 from texreport.http.app import Settings, create_app
 from texreport.http.exports import cache_key
+from waiting import async_wait_until
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 BASE = "/api/interview/sessions"

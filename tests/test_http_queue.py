@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+
 import pytest
-from waiting import async_wait_until
 
 from texreport.http.render_queue import ClientGone, QueueFull, RenderQueue
+from waiting import async_wait_until
 
 
 class GatedJob:

@@ -22,6 +22,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
 import httpx
+
 from waiting import wait_until
 
 TEXREPORT = Path(sys.executable).parent / "texreport"

@@ -11,9 +11,9 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from waiting import wait_until
 
 from texreport.naming import content_disposition
+from waiting import wait_until
 
 BASE = "/api/interview/sessions"
 
