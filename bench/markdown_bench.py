@@ -120,7 +120,7 @@ def main() -> int:
     base = json.loads(sample_json())
     reports = {"sample": base, "table+code heavy": heavy(base)}
     pool = WorkerPool(spares=1)
-    warm = RenderOptions(generated_at=GENERATED_AT, warm=True, pool=pool)
+    warm = RenderOptions(generated_at=GENERATED_AT, compiler=pool)
     cold = RenderOptions(generated_at=GENERATED_AT)
     try:
         for doc in reports.values():  # prime: format, fonts, lexers, template

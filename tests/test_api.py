@@ -13,8 +13,9 @@ MODULES = ["texreport", "texreport.errors", "texreport.models", "texreport.view"
            "texreport.escape", "texreport.fonts", "texreport.charts", "texreport.templating",
            "texreport.compiler", "texreport.pipeline", "texreport.workers", "texreport.batch",
            "texreport.jobdirs", "texreport.naming", "texreport.cli", "texreport.formats", "texreport.paths",
-           "texreport.launch", "texreport.progress", "texreport.progress_view", "texreport.progress_charts",
-           "texreport.progress_pipeline", "texreport.progress_sample"]
+           "texreport.launch", "texreport.transports", "texreport.drivers", "texreport.progress",
+           "texreport.progress_view", "texreport.progress_charts", "texreport.progress_pipeline",
+           "texreport.progress_sample", "texreport.theme", "texreport.bands", "texreport.catalogue"]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -41,4 +42,6 @@ def test_package_is_typed():
 
 def test_render_options_are_named_with_defaults():
     options = texreport.RenderOptions()
-    assert options.lang is None and options.warm is False and options.limits.timeout > 0
+    from texreport.transports import ColdCompiler
+
+    assert options.lang is None and options.compiler == ColdCompiler() and options.limits.timeout > 0

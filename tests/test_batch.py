@@ -214,12 +214,12 @@ def test_a_failing_group_falls_back_to_one_compile_per_report(tmp_path, document
 
     real_compile = WorkerPool.compile
 
-    def second_report_fails(self, fixed, document_files, **kwargs):
-        if "groupen02" in document_files["body.tex"]:
+    def second_report_fails(self, job, **kwargs):
+        if "groupen02" in job.document["body.tex"]:
             raise CompileError("TeX capacity exceeded", tex_line=3)
-        return real_compile(self, fixed, document_files, **kwargs)
+        return real_compile(self, job, **kwargs)
 
-    monkeypatch.setattr(batch, "_compile_together", group_fails)
+    monkeypatch.setattr(batch.GroupCompiler, "compile_group", group_fails)
     monkeypatch.setattr(WorkerPool, "compile", second_report_fails)
     summary = batch.run_batch(items, tmp_path / "out", jobs=2, group=4)
     failed = {r.item.source.name: r.error for r in summary.failed}

@@ -433,7 +433,7 @@ def test_a_full_temporary_folder_is_disk_full_and_leaks_nothing(tiny_tmp, docume
         filler = _fill(tiny_tmp, leave)
         for _ in range(3):   # each failed job used to lose the spare it took
             with pytest.raises(DiskFullError) as caught:
-                pool.compile(job.fixed, job.document)
+                pool.compile(job)
             assert str(tiny_tmp) in str(caught.value) and "disk full" in str(caught.value)
         with pytest.raises(DiskFullError):
             render(document, options=RenderOptions())   # the cold path says the same
@@ -465,7 +465,7 @@ def test_no_space_while_starting_a_spare_loses_no_worker(tmp_path, document, mon
 
     monkeypatch.setattr(Path, "write_text", full)
     with pytest.raises(DiskFullError):
-        pool.compile(job.fixed, job.document)
+        pool.compile(job)
     assert pool.worker_pids() == []          # the spare taken for the job is not lost anywhere
     for pid in started:
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split(")")[1][:3]

@@ -24,7 +24,10 @@ class CountingRealRenderer:
     """The pipeline renderer the service uses by default, with a call counter."""
 
     def __init__(self) -> None:
-        self.real = app_module.pipeline_renderer(120.0, warm=True)  # the service default
+        from texreport.workers import WorkerPool
+
+        self.pool = WorkerPool(spares=1)  # the service default: warm workers
+        self.real = app_module.pipeline_renderer(120.0, compiler=self.pool)
         self.calls = 0
         self._lock = threading.Lock()
 
@@ -61,6 +64,7 @@ def test_real_export_is_cached_and_invalidated(tmp_path, document):
         changed = client.get(f"{BASE}/{session_id}/export")
         assert changed.status_code == 200 and renderer.calls == 2
         assert "全新的回答：值相等与引用相等" in pdf_text(changed.content)
+    renderer.pool.close()
     app.state.store.close()
 
 

@@ -55,15 +55,17 @@ def _wait_for_xelatex(folder: Path, timeout: float = 30.0) -> list[tuple[int, st
 
 
 def _break_tex(monkeypatch) -> None:
-    real = pipeline.write_source
+    import texreport.transports as transports
 
-    def write_broken(job, folder):
-        real(job, folder)
-        for tex in Path(folder).glob("*.tex"):  # report.tex may \input the body
+    real = transports.write_files
+
+    def write_broken(folder, files):
+        real(folder, files)
+        for tex in Path(folder).glob("*.tex"):  # the driver inputs the body
             source = tex.read_text(encoding="utf-8")
             tex.write_text(source.replace("\\end{document}", "\\undefinedcommandxyz\n\\end{document}"), encoding="utf-8")
 
-    monkeypatch.setattr(pipeline, "write_source", write_broken)
+    monkeypatch.setattr(transports, "write_files", write_broken)
 
 
 def test_invalid_input_leaves_nothing(private_tmp, document):

@@ -212,11 +212,12 @@ def test_huge_list_is_refused_before_validation(document, monkeypatch):
 def test_limits_are_checked_before_anything_compiles(document, monkeypatch):
     import texreport.compiler
     import texreport.pipeline
+    import texreport.transports
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("compile_tex called for a document over the limits")
 
-    monkeypatch.setattr(texreport.pipeline, "compile_tex", must_not_run)
+    monkeypatch.setattr(texreport.transports, "compile_tex", must_not_run)
     monkeypatch.setattr(texreport.compiler, "compile_tex", must_not_run)
     document["questionDetails"][0]["feedback"] = "f" * (models.MAX_TEXT_CHARS + 1)
     with pytest.raises(LimitError):

@@ -243,7 +243,7 @@ def test_same_text_cold_warm_and_in_a_batch_group(gfm, tmp_path):
     doc, cold, _ = gfm
     pool = WorkerPool(spares=0)
     try:
-        warm = render_file(doc, tmp_path / "warm.pdf", warm=True, pool=pool)
+        warm = render_file(doc, tmp_path / "warm.pdf", compiler=pool)
     finally:
         pool.close()
     import json

@@ -155,7 +155,7 @@ def _field_in(line: str) -> str | None:
 def batch_verdict(path: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> Verdict:
     from texreport import batch
 
-    monkeypatch.setattr(batch.WorkerPool, "compile", lambda self, fixed, document, **_: FAKE_PDF)
+    monkeypatch.setattr(batch.WorkerPool, "compile", lambda self, job, **_: FAKE_PDF)
     result = CliRunner().invoke(cli, ["batch", str(path), "-o", str(out)])
     assert "Traceback" not in result.output
     if result.exit_code == 0:

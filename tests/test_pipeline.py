@@ -42,15 +42,15 @@ def test_job_folder_removed_after_success(private_tmp, document):
 
 
 def test_job_folder_removed_after_compile_failure(private_tmp, document, monkeypatch):
-    import texreport.pipeline as pipeline
+    import texreport.transports as transports
 
-    real = pipeline.compile_tex
+    real = transports.compile_tex
 
-    def failing(folder, tex_name, *args, **kwargs):  # report.tex, or job.tex after a format
+    def failing(folder, tex_name, *args, **kwargs):  # the cold driver, job.tex
         (folder / tex_name).write_text("\\undefined\\begin{document}\\end{document}")
         return real(folder, tex_name, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "compile_tex", failing)
+    monkeypatch.setattr(transports, "compile_tex", failing)
     with pytest.raises(CompileError):
         render(small_document(document, [90]))
     assert list(private_tmp.iterdir()) == []

@@ -305,7 +305,8 @@ def _lease_rows(pg_url: str, session_id: str) -> int:
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_two_instances_on_one_postgresql_compile_once_and_survive_each_other(tmp_path, pg_url, report_document):
-    options = ("--no-warm", "--lease-seconds", "3", "--max-compiles", "2")
+    # No render-ahead: this test counts the compiles that exports start.
+    options = ("--no-warm", "--no-render-ahead", "--lease-seconds", "3", "--max-compiles", "2")
     folders = [tmp_path / "a", tmp_path / "b"]
     for folder in folders:
         folder.mkdir()

@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from texreport import catalogue as catalogue_module
 from texreport import labels as labels_module
 from texreport import view as view_module
+from texreport.catalogue import catalogue_entry_for, load_catalogue
 from texreport.labels import labels_for
 from texreport.models import Report, iter_text_fields, load_document, load_json
 from texreport.sample import sample_json
@@ -22,13 +24,11 @@ from texreport.view import (
     ReportView,
     band_for,
     build_view,
-    catalogue_entry_for,
     format_datetime,
-    load_catalogue,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
-GENERATED = datetime(2026, 11, 30, 8, 15, tzinfo=timezone.utc)
+GENERATED = datetime(2026, 11, 30, 8, 15, tzinfo=UTC)
 
 
 def fixture(name: str) -> Report:
@@ -71,7 +71,7 @@ def test_band_boundaries(score: int, band: str) -> None:
         (datetime(2026, 1, 5, 9, 5), "en", "5 Jan 2026, 09:05"),
         (date(2026, 11, 29), "zh", "2026年11月29日"),
         (date(2026, 11, 29), "en", "29 Nov 2026"),
-        (datetime(2026, 11, 29, 14, 30, tzinfo=timezone.utc), "zh", "2026年11月29日 14:30 UTC"),
+        (datetime(2026, 11, 29, 14, 30, tzinfo=UTC), "zh", "2026年11月29日 14:30 UTC"),
         (datetime(2026, 11, 29, 14, 30, tzinfo=timezone(timedelta(hours=8))), "en", "29 Nov 2026, 14:30 UTC+08:00"),
         (datetime(2026, 11, 29, 14, 30, tzinfo=timezone(-timedelta(hours=3, minutes=30))), "en",
          "29 Nov 2026, 14:30 UTC-03:30"),
@@ -82,7 +82,7 @@ def test_format_datetime(value: datetime | date, lang: str, text: str) -> None:
 
 
 def test_generated_at_defaults_to_now_in_utc() -> None:
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     view = build_view(fixture("minimal.json"))
     assert view.generated_at.endswith(" UTC")
     assert view.generated_at.startswith(f"{before.year}年")
@@ -338,7 +338,7 @@ def test_derived_plan_for_the_sample() -> None:
     # The unanswered question (number 4, score 0) first, then question 3 (58), by number, not by text.
     assert concurrency.actions[0].startswith("第 4 题未作答")
     assert concurrency.actions[1].startswith("复习第 3 题（58 分）") and "4 个要点" in concurrency.actions[1]
-    assert any("Java Concurrency in Practice" == r.title for r in concurrency.resources)
+    assert any(r.title == "Java Concurrency in Practice" for r in concurrency.resources)
     general = view.plan[-1]
     assert general.score is None and general.band is None
     assert general.actions == view.improvements
@@ -451,7 +451,7 @@ def test_catalogue_is_complete() -> None:
         assert 2 <= len(entry.resources) <= 4, entry.id
         assert all(resource.title and resource.detail for resource, _ in entry.resources), entry.id
         for alias in entry.aliases:
-            key = view_module._tight(alias)
+            key = catalogue_module._tight(alias)
             assert seen.setdefault(key, entry.id) == entry.id, f"alias {alias!r} in {seen[key]} and {entry.id}"
 
 
@@ -495,3 +495,40 @@ def test_view_module_exports_are_honest() -> None:
         assert hasattr(view_module, name), name
     for name in labels_module.__all__:
         assert hasattr(labels_module, name), name
+
+
+# --------------------------------------------------------------------------- layout decisions
+
+
+def test_cover_facts_are_candidate_interview_then_counts() -> None:
+    view = build_view(fixture("full_extensions_en.json"), generated_at=GENERATED)
+    assert view.cover_facts[:6] == [*view.candidate, *view.interview]
+    assert [(p.label, p.value) for p in view.cover_facts[6:]] == [
+        ("Questions", str(view.total_questions)), ("Answered", str(view.answered_count))]
+
+
+def test_every_band_has_a_label_in_every_language() -> None:
+    from texreport.bands import BANDS
+
+    for lang, names in (("zh", ("优秀", "合格", "待提高")), ("en", ("Excellent", "Adequate", "Needs improvement"))):
+        view = build_view(fixture("minimal.json"), lang=lang, generated_at=GENERATED)
+        assert list(view.band_labels) == list(BANDS) == ["good", "fair", "poor"]
+        assert tuple(view.band_labels.values()) == names
+
+
+@pytest.mark.parametrize(("count", "name_length", "breaks"), [
+    (view_module.LONG_TABLE_CATEGORIES, 2, False),
+    (view_module.LONG_TABLE_CATEGORIES + 1, 2, True),
+    (4, view_module.LONG_TABLE_NAME_CHARS // 4, False),
+    (4, view_module.LONG_TABLE_NAME_CHARS // 4 + 1, True),
+])
+def test_category_table_breaks_across_pages_only_when_it_may_not_fit(count: int, name_length: int,
+                                                                      breaks: bool) -> None:
+    names = [f"{i:02d}" + "x" * (name_length - 2) for i in range(count)]
+    view = build_view(report_with([(name, 70) for name in names]), generated_at=GENERATED)
+    assert view.category_table_breaks is breaks
+
+
+def test_no_categories_no_long_table() -> None:
+    view = build_view(report_with([]), generated_at=GENERATED)
+    assert view.category_table_breaks is False

@@ -6,19 +6,23 @@ from pathlib import Path
 
 import pytest
 
+from pdfcheck import GENERATED_AT, load_fixture, pdf_text
 from texreport.compiler import CompileLimits
 from texreport.errors import CompileError, CompileTimeout
 from texreport.pipeline import RenderOptions, prepare, render
+from texreport.transports import Job
 from texreport.workers import Worker, WorkerPool
-
-from pdfcheck import GENERATED_AT, load_fixture, pdf_text
 
 # A tiny preamble keeps the sandbox tests fast; the real one is used where output matters.
 ARTICLE = {"preamble.tex": "\\documentclass{article}\n"}
 
 
 def body(text: str) -> dict[str, str]:
-    return {"body.tex": "\\begin{document}\n" + text + "\n\\end{document}\n"}
+    return {"body.tex": text + "\n"}  # the driver writes the begin-document and end-document lines
+
+
+def job(fixed: dict[str, str], text: str) -> Job:
+    return Job(fixed, body(text))
 
 
 def gone(pid: int) -> bool:
@@ -36,45 +40,44 @@ def test_warm_pdf_text_equals_cold(tmp_path, sample_document, fixture, lang):
     document = sample_document if fixture == "sample" else load_fixture(fixture)
     options = RenderOptions(generated_at=GENERATED_AT, lang=lang)
     cold = render(document, options=options)
-    job = prepare(document, options=options)
+    prepared = prepare(document, options=options)
     with WorkerPool(spares=1) as pool:
-        warm = pool.compile(job.fixed, job.document)
+        warm = pool.compile(prepared)
     cold_text = pdf_text(write_pdf(tmp_path, "cold.pdf", cold))
     warm_text = pdf_text(write_pdf(tmp_path, "warm.pdf", warm))
     assert warm_text == cold_text
     assert "第 1 页" in cold_text or "Page 1" in cold_text
 
 
-def test_render_warm_option_uses_the_shared_pool(tmp_path, sample_document):
-    from texreport.workers import shared_pool
-
-    options = RenderOptions(generated_at=GENERATED_AT, warm=True)
-    before = shared_pool().jobs
-    data = render(sample_document, options=options)
-    assert data.startswith(b"%PDF-")
-    assert shared_pool().jobs == before + 1
-    keep = tmp_path / "keep"
-    render(sample_document, options=options, keep_dir=keep)
-    assert (keep / "body.tex").exists() and (keep / "report.log").exists()
+def test_render_options_name_the_pool_that_compiles(tmp_path, sample_document):
+    with WorkerPool(spares=1) as pool:
+        options = RenderOptions(generated_at=GENERATED_AT, compiler=pool)
+        data = render(sample_document, options=options)
+        assert data.startswith(b"%PDF-")
+        assert pool.jobs == 1
+        keep = tmp_path / "keep"
+        render(sample_document, options=options, keep_dir=keep)
+        assert (keep / "body.tex").exists() and (keep / "report.log").exists()
+        assert pool.jobs == 2
 
 
 def test_worker_refuses_absolute_input():
     with WorkerPool(spares=0) as pool, pytest.raises(CompileError) as caught:
-        pool.compile(ARTICLE, body(r"\input{/etc/hostname}"))
+        pool.compile(job(ARTICLE, r"\input{/etc/hostname}"))
     assert "not found" in caught.value.tex_error
 
 
 def test_worker_cannot_read_outside_its_folder(tmp_path):
     text = r"\newread\r \openin\r=/etc/passwd \ifeof\r CLOSED\else \read\r to\x OPEN:\x\fi"
     with WorkerPool(spares=0) as pool:
-        pdf = write_pdf(tmp_path, "x.pdf", pool.compile(ARTICLE, body(text)))
+        pdf = write_pdf(tmp_path, "x.pdf", pool.compile(job(ARTICLE, text)))
     assert "CLOSED" in pdf_text(pdf) and "root" not in pdf_text(pdf)
 
 
 def test_worker_shell_escape_is_off(tmp_path):
     marker = tmp_path / "pwned"
     with WorkerPool(spares=0) as pool:
-        pool.compile(ARTICLE, body(rf"\immediate\write18{{touch {marker}}} text"))
+        pool.compile(job(ARTICLE, rf"\immediate\write18{{touch {marker}}} text"))
     assert not marker.exists()
 
 
@@ -83,18 +86,18 @@ def test_worker_timeout_kills_the_group_and_the_pool_recovers(tmp_path):
         pool.warm_up(ARTICLE)
         spare = pool.worker_pids()[0]
         with pytest.raises(CompileTimeout) as caught:
-            pool.compile(ARTICLE, body(r"\def\x{\x}\x"), limits=CompileLimits(timeout=3))
+            pool.compile(job(ARTICLE, r"\def\x{\x}\x"), limits=CompileLimits(timeout=3))
         assert caught.value.seconds == 3
         assert gone(spare)
-        pdf = write_pdf(tmp_path, "after.pdf", pool.compile(ARTICLE, body("recovered")))
+        pdf = write_pdf(tmp_path, "after.pdf", pool.compile(job(ARTICLE, "recovered")))
         assert "recovered" in pdf_text(pdf)
 
 
 def test_error_spends_the_worker_and_the_next_job_is_clean(tmp_path):
     with WorkerPool(spares=1) as pool:
         with pytest.raises(CompileError):
-            pool.compile(ARTICLE, body(r"\gdef\leak{LEAKED}\undefinedcommand"))
-        pdf = write_pdf(tmp_path, "next.pdf", pool.compile(ARTICLE, body(r"\ifdefined\leak LEAKED\else CLEAN\fi")))
+            pool.compile(job(ARTICLE, r"\gdef\leak{LEAKED}\undefinedcommand"))
+        pdf = write_pdf(tmp_path, "next.pdf", pool.compile(job(ARTICLE, r"\ifdefined\leak LEAKED\else CLEAN\fi")))
     assert "CLEAN" in pdf_text(pdf)
 
 
@@ -113,21 +116,21 @@ def test_spares_are_replaced_and_close_leaves_nothing(tmp_path, monkeypatch):
     pool.warm_up(ARTICLE)
     first = set(pool.worker_pids())
     assert len(first) == 2
-    pool.compile(ARTICLE, body("x"))
+    pool.compile(job(ARTICLE, "x"))
     second = set(pool.worker_pids())
     assert len(second) == 2 and second != first
     pool.close()
     assert all(gone(pid) for pid in first | second)
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(CompileError):
-        pool.compile(ARTICLE, body("closed"))
+        pool.compile(job(ARTICLE, "closed"))
 
 
 def test_changed_preamble_is_not_served_by_a_stale_spare(tmp_path):
     with WorkerPool(spares=1) as pool:
         pool.warm_up(ARTICLE)
         changed = {"preamble.tex": "\\documentclass{article}\\def\\marker{NEWPREAMBLE}\n"}
-        pdf = write_pdf(tmp_path, "x.pdf", pool.compile(changed, body(r"\marker")))
+        pdf = write_pdf(tmp_path, "x.pdf", pool.compile(job(changed, r"\marker")))
     assert "NEWPREAMBLE" in pdf_text(pdf)
 
 

@@ -3,7 +3,9 @@
 :func:`plan_batch` turns command-line inputs (files, folders, globs) into a
 sorted list of :class:`BatchItem` (source → output file name), and picks this
 machine's shard. :func:`run_batch` renders them with ``jobs`` compiles at once
-in a :class:`~texreport.workers.WorkerPool`, writes each PDF atomically, and
+(groups of reports in one xelatex run, :class:`~texreport.transports.GroupCompiler`;
+one report per warm worker, :class:`~texreport.workers.WorkerPool`, for groups of
+one and as the fallback), writes each PDF atomically, and
 reports every finished item to a callback (the CLI draws its progress bar from
 it; this module never prints).
 
@@ -31,8 +33,6 @@ from __future__ import annotations
 
 import glob
 import json
-import re
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -41,22 +41,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from .compiler import CompileLimits, compile_xdv, disk_full_as_error, kill_group, xdv_to_pdf
-from .errors import CompileError, InputError, TexreportError
-from .formats import ensure_format, preamble_input
-from .jobdirs import job_folder
+from .compiler import CompileLimits
+from .drivers import group_prefix
+from .errors import InputError, TexreportError
 from .models import load_json
 from .naming import export_filename, is_safe_session_id
 from .paths import user_file_mode
-from .pipeline import (
-    BODY_NAME,
-    JobSource,
-    RenderOptions,
-    fixed_files,
-    prepare,
-    write_atomic,
-)
+from .pipeline import JobSource, RenderOptions, fixed_files, prepare, write_atomic
 from .reading import read_document
+from .theme import Theme, resolve_theme
+from .transports import GroupCompiler, compile_job
 from .workers import WorkerPool
 
 __all__ = [
@@ -218,91 +212,9 @@ def _free_name(stem: str, taken: set[str]) -> str:
     return name
 
 
-class _Running:
-    """The batch's shared xelatex runs, so that an interrupt can kill them from the main thread."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._processes: set[subprocess.Popen[bytes]] = set()
-        self._closed = False
-
-    def add(self, process: subprocess.Popen[bytes]) -> None:
-        with self._lock:
-            self._processes.add(process)
-            closed = self._closed
-        if closed:
-            kill_group(process)
-
-    def discard(self, process: subprocess.Popen[bytes]) -> None:
-        with self._lock:
-            self._processes.discard(process)
-
-    def kill_all(self) -> None:
-        with self._lock:
-            self._closed = True
-            processes = list(self._processes)
-        for process in processes:
-            kill_group(process)
-
-
-_RANGE = re.compile(r"^TRRANGE (\d+) (START|END) (\d+)$", re.MULTILINE)
-
-
-def _compile_together(jobs: Sequence[JobSource], timeout: float, running: _Running) -> list[bytes]:
-    """Typeset several reports in ONE xelatex run and split the pages into one PDF each.
-
-    The preamble and fonts load once for the group (most of a report's CPU time);
-    each report runs in a TeX group on pages numbered from 1 (``\\TRrunreport`` in
-    texreport.sty) and xdvipdfmx writes each report's page range as its own PDF,
-    with its own metadata, outline and page total. Raises a RenderError if the run
-    fails; the caller then renders the group's reports one by one.
-    """
-    limits = CompileLimits(timeout=timeout * len(jobs))
-    with disk_full_as_error(), job_folder("batch") as folder_name:
-        folder = Path(folder_name)
-        for name, content in jobs[0].fixed.items():
-            (folder / name).write_text(content, encoding="utf-8")
-        fmt = ensure_format(jobs[0].fixed, limits=limits)
-        driver = [preamble_input(fmt), "\\TRmultitrue", "\\begin{document}"]
-        for number, job in enumerate(jobs, start=1):
-            for name, content in job.document.items():
-                target = f"{_prefix(number)}{BODY_NAME}" if name == BODY_NAME else name
-                (folder / target).write_text(content, encoding="utf-8")
-            driver.append(f"\\TRrunreport{{{number}}}{{{_prefix(number)}body}}")
-        driver.append("\\end{document}")
-        (folder / "batch.tex").write_text("\n".join(driver) + "\n", encoding="utf-8")
-
-        started: list[subprocess.Popen[bytes]] = []
-
-        def register(process: subprocess.Popen[bytes]) -> None:
-            started.append(process)
-            running.add(process)
-
-        try:
-            log = compile_xdv(folder, "batch.tex", limits=limits, on_start=register, fmt=fmt)
-        finally:
-            for process in started:
-                running.discard(process)
-        ranges: dict[int, list[int]] = {}
-        for match in _RANGE.finditer(log):
-            ranges.setdefault(int(match.group(1)), [0, 0])[0 if match.group(2) == "START" else 1] = int(match.group(3))
-        pdfs = []
-        for number in range(1, len(jobs) + 1):
-            first, last = ranges.get(number, (0, 0))
-            if not 0 < first <= last:
-                raise CompileError(f"report {number} of a batch group has no page range in the log")
-            pdf = xdv_to_pdf(folder, "batch.xdv", (first, last), f"{_prefix(number)}report.pdf",
-                             limits=CompileLimits(timeout=timeout))
-            pdfs.append(pdf.read_bytes())
-        return pdfs
-
-
-def _prefix(number: int) -> str:
-    return f"r{number:02d}-"
-
-
 def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None, timeout: float,
-                  pool: WorkerPool, running: _Running, stop: threading.Event, file_mode: int) -> list[BatchResult]:
+                  pool: WorkerPool, grouped: GroupCompiler, stop: threading.Event,
+                  file_mode: int, theme: Theme) -> list[BatchResult]:
     """Read, check and lay out each item, typeset the good ones together, write each PDF."""
     results: list[BatchResult] = []
     prepared: list[tuple[BatchItem, JobSource, float]] = []
@@ -314,8 +226,8 @@ def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None
             continue
         try:
             raw = read_document(item.source)
-            options = RenderOptions(lang=lang, limits=limits)
-            prepared.append((item, prepare(load_json(raw), options=options, name_prefix=_prefix(number)), started))
+            options = RenderOptions(lang=lang, limits=limits, theme=theme)
+            prepared.append((item, prepare(load_json(raw), options=options, name_prefix=group_prefix(number)), started))
         except TexreportError as error:
             results.append(BatchResult(item, time.monotonic() - started, str(error)))
         except Exception as error:
@@ -323,7 +235,7 @@ def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None
     pdfs: list[bytes] | None = None
     if len(prepared) > 1 and not stop.is_set():
         try:
-            pdfs = _compile_together([job for _, job, _ in prepared], timeout, running)
+            pdfs = grouped.compile_group([job for _, job, _ in prepared], limits=limits)
         except TexreportError:
             pdfs = None  # one bad report must not sink the group: each gets its own compile below
     for index, (item, job, started) in enumerate(prepared):
@@ -331,7 +243,7 @@ def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None
             results.append(BatchResult(item, time.monotonic() - started, "interrupted"))
             continue
         try:
-            pdf = pdfs[index] if pdfs is not None else pool.compile(job.fixed, job.document, limits=limits)
+            pdf = pdfs[index] if pdfs is not None else compile_job(pool, job, limits=limits)
             if stop.is_set():
                 results.append(BatchResult(item, time.monotonic() - started, "interrupted"))
                 continue
@@ -354,21 +266,25 @@ def run_batch(
     timeout: float = 60.0,
     on_result: Callable[[BatchResult], None] | None = None,
     group: int = DEFAULT_GROUP,
+    theme: Theme | str | None = None,
 ) -> BatchSummary:
     """Render ``items`` into ``output_dir``, ``jobs`` compiles at once; never raises for one report.
 
     ``group`` reports share one xelatex run (the preamble and fonts load once for
-    them; see :func:`_compile_together`); ``group=1`` gives each report its own
+    them; see :class:`~texreport.transports.GroupCompiler`); ``group=1`` gives each report its own
     warm worker. A group whose shared run fails falls back to one compile per
-    report, so a bad report only fails itself.
+    report, so a bad report only fails itself. ``theme`` (a Theme, a shipped
+    theme's name or a theme file) applies to every report; a bad one raises
+    :class:`~texreport.theme.ThemeError` before anything is rendered.
     """
+    chosen = resolve_theme(theme)
     if group < 1:
         raise ValueError("group must be 1 or more")
     output_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     results: list[BatchResult] = []
     stop = threading.Event()
-    running = _Running()
+    grouped = GroupCompiler()
     file_mode = user_file_mode()  # PDFs respect the umask, like any other tool's output
     # Warm workers serve groups of one and the fallback; spares only pay off without groups.
     pool = WorkerPool(spares=jobs if group == 1 else 0)
@@ -376,9 +292,10 @@ def run_batch(
     groups = [items[index:index + group] for index in range(0, len(items), group)]
     try:
         if items and group == 1:
-            pool.warm_up(fixed_files())  # preambles load while the first reports are laid out
+            pool.warm_up(fixed_files(chosen))  # preambles load while the first reports are laid out
         pending: set[Future[list[BatchResult]]] = {
-            executor.submit(_render_group, chunk, output_dir, lang, timeout, pool, running, stop, file_mode)
+            executor.submit(_render_group, chunk, output_dir, lang, timeout, pool, grouped, stop, file_mode,
+                            chosen)
             for chunk in groups
         }
         while pending:
@@ -393,7 +310,7 @@ def run_batch(
         stop.set()
         executor.shutdown(wait=False, cancel_futures=True)
         pool.close()  # kills running xelatex groups: their threads return at once
-        running.kill_all()
+        grouped.close()
         executor.shutdown(wait=True)
         raise
     finally:

@@ -9,6 +9,7 @@ text, and the charts print ``\\TRcategory{<position>}`` as tick labels.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .escape import LatexMarkup
@@ -47,7 +48,7 @@ class ChartData:
     question_count: int = 0
 
 
-def _csv(header: tuple[str, ...], rows: list[tuple[float | int, ...]]) -> str:
+def _csv(header: tuple[str, ...], rows: Sequence[tuple[float | int, ...]]) -> str:
     lines = [",".join(header)]
     lines += [",".join(_number(value) for value in row) for row in rows]
     return "\n".join(lines) + "\n"
@@ -74,7 +75,7 @@ def build_charts(view: ReportView, *, prefix: str = "") -> ChartData:
         chunk = view.categories[offset:offset + MAX_BARS_PER_CHART]
         bars: dict[str, str] = {}
         for band in BANDS:
-            # One file per colour band: pgfplots colours a whole \addplot, so each band is a plot.
+            # One file per colour band: each band is drawn as one plot (\TR@bands, texreport.sty).
             rows = [(c.position - offset, c.score, c.question_count) for c in chunk if c.band == band]
             # File names are the program's own (letters, digits, dashes): safe to print as LaTeX.
             name = LatexMarkup(f"{prefix}categories-{chart_number}-{band}.csv" if rows else "")

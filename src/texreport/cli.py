@@ -20,6 +20,7 @@ from .signals import EXIT_TERMINATED, Terminated, exit_on_sigterm
 
 if TYPE_CHECKING:
     from .models import Report
+    from .workers import WorkerPool
 
 __all__ = ["cli", "main"]
 
@@ -42,6 +43,8 @@ def _read_input(source: str) -> Report:
 
 lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
                            help="Report language (default: the report's own, else zh).")
+theme_option = click.option("--theme", default=None, metavar="NAME|FILE",
+                            help="A shipped theme by name (themes/*.toml) or a theme file; see themes/README.md.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,21 +62,27 @@ def cli() -> None:
               help="Copy the job folder (LaTeX source, CSV, log) here, for debugging.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds before xelatex is stopped.")
-def render(source: str, output: Path | None, lang: str | None, keep: Path | None, timeout: float) -> None:
+@theme_option
+def render(source: str, output: Path | None, lang: str | None, keep: Path | None, timeout: float,
+           theme: str | None) -> None:
     """Render a report to PDF."""
     from .compiler import CompileLimits
     from .formats import fixed_files
-    from .workers import WorkerPool, take_prestarted
+    from .theme import resolve_theme
+    from .workers import WorkerPool
 
     limits = CompileLimits(timeout=timeout)
     try:
+        chosen = resolve_theme(theme)
         # xelatex loads the preamble and fonts while Python imports, reads, checks and
-        # lays out the report (it starts before pydantic and Jinja2 are imported, or even
-        # before click: texreport.launch); a one-shot process needs no replacement worker.
-        prestarted = take_prestarted(limits)  # its spare is already loading
-        with prestarted or WorkerPool(spares=1, limits=limits) as pool:
-            if prestarted is None:
-                pool.warm_up(fixed_files())
+        # lays out the report (texreport.launch starts it before pydantic, Jinja2 or even
+        # click are imported); a one-shot process needs no replacement worker.
+        head_start: WorkerPool | None = (click.get_current_context().obj or {}).get("head_start")
+        fits = head_start is not None and head_start.limits.rlimits == limits.rlimits
+        own = head_start if head_start is not None and fits else WorkerPool(spares=1, limits=limits)
+        with own as pool:
+            if own is not head_start:
+                pool.warm_up(fixed_files(chosen))
             pool.spares = 0
             from .naming import export_filename, is_safe_session_id
             from .pipeline import RenderOptions, render_to_file
@@ -83,7 +92,7 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
                 if not is_safe_session_id(report.session_id):
                     raise InputError("cannot be used in a file name; give the output with -o", field="sessionId")
                 output = Path(export_filename(report.session_id))
-            options = RenderOptions(lang=lang, limits=limits, warm=True, pool=pool)
+            options = RenderOptions(lang=lang, limits=limits, compiler=pool, theme=chosen)
             render_to_file(report, output, options=options, keep_dir=keep)
     except TexreportError as error:
         _fail(error)
@@ -93,14 +102,17 @@ def render(source: str, output: Path | None, lang: str | None, keep: Path | None
 
 @cli.command()
 @click.argument("source", metavar="REPORT.json|-")
-def validate(source: str) -> None:
+@theme_option
+def validate(source: str, theme: str | None) -> None:
     """Check a report without rendering; names each bad field."""
     from .models import DocumentInvalid
     from .pipeline import check_characters
+    from .theme import resolve_theme
 
     try:
+        chosen = resolve_theme(theme)
         report = _read_input(source)
-        check_characters(report)
+        check_characters(report, chosen)
     except DocumentInvalid as error:
         for field, message in error.errors:
             line = f"texreport: error: {field}: {message}" if field else f"texreport: error: {message}"
@@ -159,12 +171,15 @@ def progress(inputs: tuple[str, ...], output: Path | None, lang: str | None, kee
 @click.option("-o", "--output", "folder", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write report.tex, texreport.sty, the CSV and code files into.")
 @lang_option
-def tex(source: str, folder: Path, lang: str | None) -> None:
+@theme_option
+def tex(source: str, folder: Path, lang: str | None, theme: str | None) -> None:
     """Write the generated LaTeX source and chart CSVs, for inspection."""
     from .pipeline import RenderOptions, prepare, write_source
+    from .theme import resolve_theme
 
     try:
-        job = prepare(_read_input(source), options=RenderOptions(lang=lang))
+        chosen = resolve_theme(theme)
+        job = prepare(_read_input(source), options=RenderOptions(lang=lang, theme=chosen))
         write_source(job, folder)
     except TexreportError as error:
         _fail(error)
@@ -186,8 +201,9 @@ def tex(source: str, folder: Path, lang: str | None) -> None:
 @lang_option
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds before one report's xelatex is stopped.")
+@theme_option
 def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: str | None, lang: str | None,
-          timeout: float) -> None:
+          timeout: float, theme: str | None) -> None:
     """Render many reports (files, folders, globs) into a folder; exit 1 if any failed."""
     from rich.console import Console
     from rich.progress import (
@@ -206,12 +222,14 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
         run_batch,
         shard_from_environment,
     )
+    from .theme import resolve_theme
 
     try:
         shard_pair = parse_shard(shard) if shard is not None else shard_from_environment(os.environ) or (1, 1)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--shard") from None
     try:
+        chosen = resolve_theme(theme)
         items = plan_batch(expand_inputs(inputs), shard=shard_pair)
     except TexreportError as error:
         _fail(error)
@@ -229,7 +247,8 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
             progress.update(task, advance=1, rate=f"{rate:.2f}")
 
         try:
-            summary = run_batch(items, folder, jobs=jobs, lang=lang, timeout=timeout, on_result=advance, group=group)
+            summary = run_batch(items, folder, jobs=jobs, lang=lang, timeout=timeout, on_result=advance, group=group,
+                                theme=chosen)
         except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM
             # run_batch has killed every xelatex; click would turn this into "Aborted!" and exit 1.
             progress.stop()
@@ -272,6 +291,12 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
               help="A compile lease not renewed this long is taken over by another instance.")
 @click.option("--warm/--no-warm", "warm_workers", default=True, show_default=True, envvar="TEXREPORT_WARM",
               help="Keep xelatex workers with the preamble loaded (~270 MB each).")
+@click.option("--render-ahead/--no-render-ahead", "render_ahead", default=True, show_default=True,
+              envvar="TEXREPORT_RENDER_AHEAD",
+              help="Compile a generated report's PDF in the background, before it is asked for.")
+@click.option("--theme", "themes", multiple=True, envvar="TEXREPORT_THEMES", metavar="NAME|FILE",
+              help="A theme requests may pick with ?theme=NAME (repeatable; the first is the default; "
+                   "env: space-separated). Default: the default theme only.")
 def serve(host: str, port: int, header_timeout: float, **options: Any) -> None:
     """Run the HTTP export service (needs the [http] extra). Every option also reads TEXREPORT_* (README)."""
     try:
@@ -286,6 +311,7 @@ def serve(host: str, port: int, header_timeout: float, **options: Any) -> None:
     options["db_url"] = options.pop("db")
     options["cors_origins"] = tuple(options["cors_origins"])
     try:
+        options["themes"] = _offered_themes(options["themes"])
         run_server(Settings(**options), host=host, port=port, header_timeout=header_timeout)
     except TexreportError as error:
         _fail(error)
@@ -293,6 +319,18 @@ def serve(host: str, port: int, header_timeout: float, **options: Any) -> None:
         url = options["db_url"].split("@")[-1]
         click.echo(f"texreport: error: database {url!r}: {_database_error(error)}", err=True)
         sys.exit(1)
+
+
+def _offered_themes(specs: tuple[str, ...]) -> tuple[Any, ...]:
+    """The service's themes, each checked now (a bad one stops the start, naming its key)."""
+    from .theme import ThemeError, resolve_theme
+
+    themes = tuple(resolve_theme(spec) for spec in specs)
+    names = [theme.name for theme in themes]
+    for name in names:
+        if names.count(name) > 1:
+            raise ThemeError(name, "two --theme options give this name; rename one (its name key)")
+    return themes
 
 
 @cli.group()
@@ -331,11 +369,15 @@ def _database_error(error: Exception) -> str:
     return f"{type(cause).__name__}: {first[:200]}"
 
 
-def main() -> None:
-    """Entry point: click without standalone mode, so that Ctrl-C exits 130, not "Aborted!" and 1."""
+def main(*, head_start: WorkerPool | None = None) -> None:
+    """Entry point: click without standalone mode, so that Ctrl-C exits 130, not "Aborted!" and 1.
+
+    ``head_start`` is a pool the console script started before importing the CLI
+    (texreport.launch); ``render`` compiles in it when its limits fit, and closes it.
+    """
     exit_on_sigterm()
     try:
-        code = cli.main(prog_name="texreport", standalone_mode=False)
+        code = cli.main(prog_name="texreport", standalone_mode=False, obj={"head_start": head_start})
     except Terminated:  # SIGTERM: everything was cleaned up on the way out, as for Ctrl-C
         click.echo("texreport: terminated", err=True)
         sys.exit(EXIT_TERMINATED)

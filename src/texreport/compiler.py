@@ -148,11 +148,20 @@ def xelatex_executable() -> str:
     return exe
 
 
-def xelatex_command(tex_name: str, *, make_pdf: bool = True, fmt: Path | None = None) -> list[str]:
-    """The xelatex command line; ``fmt`` starts from a precompiled format (see texreport.formats)."""
-    return [xelatex_executable(), *([f"-fmt={fmt}"] if fmt is not None else []), "-no-shell-escape",
-            "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", *([] if make_pdf else ["-no-pdf"]),
-            tex_name]
+_FLAGS = ("-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error")
+
+
+def xelatex_command(tex_name: str, *, make_pdf: bool = True, fmt: Path | None = None,
+                    dump_as: str | None = None) -> list[str]:
+    """The xelatex command line of every run: sandbox flags, then the mode.
+
+    ``fmt`` starts from a precompiled format (see texreport.formats); ``dump_as``
+    builds one named so instead of a document (``-ini``, recording the files read).
+    """
+    if dump_as is not None:
+        return [xelatex_executable(), "-ini", "-recorder", f"-jobname={dump_as}", *_FLAGS, "&xelatex", tex_name]
+    return [xelatex_executable(), *([f"-fmt={fmt}"] if fmt is not None else []), *_FLAGS,
+            *([] if make_pdf else ["-no-pdf"]), tex_name]
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -15,9 +15,15 @@ The chain, all from Debian packages (see ``fonts/README.md``):
   to the "Symbola" sub-block of every CJK family (monochrome; XeTeX cannot draw
   colour emoji); AutoFallBack applies to them too.
 
-:func:`font_setup_latex` returns the preamble lines (for ``ctexart`` with
-``fontset=none``).  :class:`FontChain` answers, from the fonts' cmaps, whether
-the font XeTeX will actually pick for a character can draw it;
+Those are the ``sans`` set; the ``serif`` set swaps in "DejaVu Serif" and "Noto
+Serif CJK SC" for text (code and the fallbacks stay). :data:`FONT_SETS` holds both
+as data; a theme names one (``texreport.theme``), and both the LaTeX setup and the
+coverage check are generated from that choice, so a theme can only pick fonts the
+check knows.
+
+:func:`font_setup_latex` returns the preamble lines of a set (for ``ctexart`` with
+``fontset=none``).  :class:`FontChain` (:func:`font_chain`) answers, from the fonts'
+cmaps, whether the font XeTeX will actually pick for a character can draw it;
 :meth:`FontChain.check_text` raises :class:`~texreport.errors.UnsupportedCharacterError`
 for the first one it cannot.  Coverage sets are cached in-process and on disk
 under ``$XDG_CACHE_HOME/texreport/`` (reading the CJK cmaps takes ~0.5 s).
@@ -54,6 +60,11 @@ __all__ = [
     "font_setup_text",
     "char_class_setup_text",
     "default_chain",
+    "font_chain",
+    "FontFamily",
+    "FontSet",
+    "FONT_SETS",
+    "DEFAULT_FONT_SET",
 ]
 
 FontClass = Literal["latin", "cjk", "symbols"]
@@ -75,20 +86,79 @@ class FontFace:
 _DEJAVU = "fonts-dejavu-core"
 _NOTO = "fonts-noto-cjk"
 
-LATIN_TEXT = (FontFace("DejaVu Sans", "Book", _DEJAVU), FontFace("DejaVu Sans", "Bold", _DEJAVU))
-LATIN_MONO = (FontFace("DejaVu Sans Mono", "Book", _DEJAVU), FontFace("DejaVu Sans Mono", "Bold", _DEJAVU))
-CJK_FACES = (
-    FontFace("Noto Sans CJK SC", "Regular", _NOTO),
-    FontFace("Noto Sans CJK SC", "Bold", _NOTO),
-    FontFace("Noto Sans Mono CJK SC", "Regular", _NOTO),
-    FontFace("Noto Sans Mono CJK SC", "Bold", _NOTO),
-)
-FALLBACK_FACES = (FontFace("HanaMinA", "Regular", "fonts-hanazono"), FontFace("HanaMinB", "Regular", "fonts-hanazono"))
-SYMBOL_FACE = FontFace("Symbola", "Regular", "fonts-symbola")
 
-# DejaVu Sans Mono advances 0.602 em, Noto's CJK cells 1 em: at this scale two
-# Latin columns are exactly one CJK character wide, so CJK comments in code align.
-MONO_SCALE = 0.8305
+@dataclass(frozen=True)
+class FontFamily:
+    """One family as fontspec loads it (four shapes), and the faces whose coverage is checked.
+
+    Markup may embolden any text, so ``checked`` holds the regular and the bold face;
+    the italic shapes print only what those two cover.
+    """
+
+    regular: str
+    bold: str
+    italic: str
+    bold_italic: str
+    checked: tuple[FontFace, ...]
+
+
+def _family(name: str, package: str, *, regular: str, bold: str, italic: str, bold_italic: str,
+            styles: tuple[str, str] = ("Regular", "Bold")) -> FontFamily:
+    return FontFamily(regular=regular, bold=bold, italic=italic, bold_italic=bold_italic,
+                      checked=tuple(FontFace(name, style, package) for style in styles))
+
+
+@dataclass(frozen=True)
+class FontSet:
+    """A choice of faces for every class of the chain; a theme names one (:data:`FONT_SETS`).
+
+    ``mono_scale``: DejaVu Sans Mono advances 0.602 em, Noto's CJK cells 1 em; at
+    0.8305 two Latin columns are exactly one CJK character wide, so CJK comments in
+    code align.
+    """
+
+    name: str
+    text: FontFamily          # Latin class, body text
+    mono: FontFamily          # Latin class, code
+    cjk_text: FontFamily      # CJK class, body text
+    cjk_mono: FontFamily      # CJK class, code
+    symbols: FontFace         # the emoji and symbol blocks (:data:`SYMBOL_RANGES`)
+    fallback: tuple[FontFace, ...]  # xeCJK AutoFallBack, in order
+    mono_scale: float = 0.8305
+
+
+def _dejavu(name: str, oblique: str, book: str = "Book") -> FontFamily:
+    return _family(name, _DEJAVU, regular=name, bold=f"{name} Bold", italic=f"{name} {oblique}",
+                   bold_italic=f"{name} Bold {oblique}", styles=(book, "Bold"))
+
+
+def _noto(name: str) -> FontFamily:
+    # Noto CJK has no italics: the upright faces stand in for them.
+    return _family(name, _NOTO, regular=name, bold=f"{name} Bold", italic=name, bold_italic=f"{name} Bold")
+
+
+_MONO = _dejavu("DejaVu Sans Mono", "Oblique")
+_CJK_MONO = _noto("Noto Sans Mono CJK SC")
+_FALLBACK = (FontFace("HanaMinA", "Regular", "fonts-hanazono"), FontFace("HanaMinB", "Regular", "fonts-hanazono"))
+_SYMBOLA = FontFace("Symbola", "Regular", "fonts-symbola")
+
+#: The font sets a theme may choose from (every face is from a Debian package the
+#: install script installs, and the coverage check reads the chosen set).
+FONT_SETS: dict[str, FontSet] = {
+    "sans": FontSet("sans", text=_dejavu("DejaVu Sans", "Oblique"), mono=_MONO,
+                    cjk_text=_noto("Noto Sans CJK SC"), cjk_mono=_CJK_MONO, symbols=_SYMBOLA, fallback=_FALLBACK),
+    "serif": FontSet("serif", text=_dejavu("DejaVu Serif", "Italic"), mono=_MONO,
+                     cjk_text=_noto("Noto Serif CJK SC"), cjk_mono=_CJK_MONO, symbols=_SYMBOLA, fallback=_FALLBACK),
+}
+DEFAULT_FONT_SET = "sans"
+
+_DEFAULT = FONT_SETS[DEFAULT_FONT_SET]
+LATIN_TEXT = _DEFAULT.text.checked
+LATIN_MONO = _DEFAULT.mono.checked
+CJK_FACES = _DEFAULT.cjk_text.checked + _DEFAULT.cjk_mono.checked
+FALLBACK_FACES = _DEFAULT.fallback
+SYMBOL_FACE = _DEFAULT.symbols
+MONO_SCALE = _DEFAULT.mono_scale
 
 #: Blocks routed to Symbola.  Measured: Noto has 27/256 of Technical, 50/256 Misc
 #: Symbols, 38/192 Dingbats, 0 of the math arrows/operators supplements, 225/2313
@@ -183,37 +253,41 @@ def char_class_setup_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-def font_setup_text() -> str:
-    """The lines that load every font, after the class, ``texreport.sty`` and :func:`char_class_setup_text`.
+def _shapes(family: FontFamily) -> str:
+    return (f"BoldFont={{{family.bold}}}, ItalicFont={{{family.italic}}}, "
+            f"BoldItalicFont={{{family.bold_italic}}}")
 
-    TeX ligatures are off for all fonts, so ``--``, ``` `` ```, ``<<`` print as typed;
+
+def font_setup_text(font_set: FontSet | None = None) -> str:
+    """The lines that load every font of ``font_set`` (default: :data:`DEFAULT_FONT_SET`).
+
+    Read after the class, ``texreport.sty`` and :func:`char_class_setup_text`. TeX
+    ligatures are off for all fonts, so ``--``, ``` `` ```, ``<<`` print as typed;
     ``\\XeTeXgenerateactualtext=1`` makes copied/extracted text exact (without it
     Noto's hyphen glyph extracts as U+2011); ``\\tracinglostchars=3`` turns a
     missing glyph into an error (see :data:`MISSING_CHARACTER_ERROR`).
     """
+    fonts = font_set or FONT_SETS[DEFAULT_FONT_SET]
+    text, mono, symbols = fonts.text, fonts.mono, fonts.symbols.family
+    fallback = ", ".join(f"{{{face.family}}}" for face in fonts.fallback)
     lines = [
-        r"\setmainfont{DejaVu Sans}[Ligatures=TeXOff, BoldFont={DejaVu Sans Bold}, ItalicFont={DejaVu Sans Oblique}, BoldItalicFont={DejaVu Sans Bold Oblique}]",
-        r"\setsansfont{DejaVu Sans}[Ligatures=TeXOff, BoldFont={DejaVu Sans Bold}, ItalicFont={DejaVu Sans Oblique}, BoldItalicFont={DejaVu Sans Bold Oblique}]",
-        rf"\setmonofont{{DejaVu Sans Mono}}[Ligatures=TeXOff, Scale={MONO_SCALE}, BoldFont={{DejaVu Sans Mono Bold}}, ItalicFont={{DejaVu Sans Mono Oblique}}, BoldItalicFont={{DejaVu Sans Mono Bold Oblique}}]",
+        rf"\setmainfont{{{text.regular}}}[Ligatures=TeXOff, {_shapes(text)}]",
+        rf"\setsansfont{{{text.regular}}}[Ligatures=TeXOff, {_shapes(text)}]",
+        rf"\setmonofont{{{mono.regular}}}[Ligatures=TeXOff, Scale={fonts.mono_scale}, {_shapes(mono)}]",
     ]
-    lines += [
-        r"\setCJKmainfont{Noto Sans CJK SC}[BoldFont={Noto Sans CJK SC Bold}, ItalicFont={Noto Sans CJK SC}, BoldItalicFont={Noto Sans CJK SC Bold}, TRSymbols={Symbola}]",
-        r"\setCJKsansfont{Noto Sans CJK SC}[BoldFont={Noto Sans CJK SC Bold}, ItalicFont={Noto Sans CJK SC}, BoldItalicFont={Noto Sans CJK SC Bold}, TRSymbols={Symbola}]",
-        r"\setCJKmonofont{Noto Sans Mono CJK SC}[BoldFont={Noto Sans Mono CJK SC Bold}, ItalicFont={Noto Sans Mono CJK SC}, BoldItalicFont={Noto Sans Mono CJK SC Bold}, TRSymbols={Symbola}]",
-        r"\setCJKfallbackfamilyfont{\CJKrmdefault}{{HanaMinA}, {HanaMinB}}",
-        r"\setCJKfallbackfamilyfont{\CJKsfdefault}{{HanaMinA}, {HanaMinB}}",
-        r"\setCJKfallbackfamilyfont{\CJKttdefault}{{HanaMinA}, {HanaMinB}}",
-        r"\XeTeXgenerateactualtext=1",
-        r"\tracinglostchars=3",
-    ]
+    for command, family in (("main", fonts.cjk_text), ("sans", fonts.cjk_text), ("mono", fonts.cjk_mono)):
+        lines.append(rf"\setCJK{command}font{{{family.regular}}}[{_shapes(family)}, TRSymbols={{{symbols}}}]")
+    for default in ("rm", "sf", "tt"):
+        lines.append(rf"\setCJKfallbackfamilyfont{{\CJK{default}default}}{{{fallback}}}")
+    lines += [r"\XeTeXgenerateactualtext=1", r"\tracinglostchars=3"]
     return "\n".join(lines) + "\n"
 
 
-def font_setup_latex() -> LatexMarkup:
+def font_setup_latex(font_set: FontSet | None = None) -> LatexMarkup:
     """The whole setup for ``\\documentclass[fontset=none,…]{ctexart}``: classes, then fonts."""
     from .escape import LatexMarkup
 
-    return LatexMarkup(char_class_setup_text() + font_setup_text())
+    return LatexMarkup(char_class_setup_text() + font_setup_text(font_set))
 
 
 #: The start of the TeX error ``\tracinglostchars=3`` raises for a glyph no font has (TL2022).
@@ -248,7 +322,8 @@ def _locate(face: FontFace) -> _Located:
         raise ToolMissingError(f"font {face.family!r} ({face.style}) is not installed (Debian package {face.package})")
     styles = parts[1].split(",")
     if face.style not in styles:
-        raise ToolMissingError(f"font {face.family!r} style {face.style} is not installed (Debian package {face.package})")
+        raise ToolMissingError(f"font {face.family!r} style {face.style} is not installed "
+                               f"(Debian package {face.package})")
     return _Located(os.path.realpath(parts[2]), int(parts[3] or 0))
 
 
@@ -276,7 +351,7 @@ def _coverage(path: str, index: int) -> frozenset[int]:
     if isinstance(entry, list):
         return frozenset(cp for a, b in entry for cp in range(a, b + 1))
 
-    from fontTools.ttLib import TTFont  # imported lazily: only needed on a cache miss
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # lazily: only on a cache miss
 
     font = TTFont(path, fontNumber=index, lazy=True)
     try:
@@ -310,7 +385,7 @@ def _faces_coverage(faces: Iterable[FontFace], *, combine: Literal["all", "any"]
 class CodepointRanges:
     """An immutable set of code points kept as sorted inclusive ranges; membership by bisection."""
 
-    __slots__ = ("_starts", "_ends")
+    __slots__ = ("_ends", "_starts")
 
     def __init__(self, ranges: Iterable[Iterable[int]]) -> None:
         pairs = sorted((int(a), int(b)) for a, b in ranges)
@@ -324,17 +399,17 @@ class CodepointRanges:
         return index >= 0 and cp <= self._ends[index]
 
     def __iter__(self) -> Iterator[int]:
-        for a, b in zip(self._starts, self._ends):
+        for a, b in zip(self._starts, self._ends, strict=True):
             yield from range(a, b + 1)
 
     def __len__(self) -> int:
-        return sum(b - a + 1 for a, b in zip(self._starts, self._ends))
+        return sum(b - a + 1 for a, b in zip(self._starts, self._ends, strict=True))
 
     def __ge__(self, other: Iterable[int]) -> bool:  # {…} <= ranges
         return all(cp in self for cp in other)
 
     def ranges(self) -> list[list[int]]:
-        return [[a, b] for a, b in zip(self._starts, self._ends)]
+        return [[a, b] for a, b in zip(self._starts, self._ends, strict=True)]
 
 
 class FontChain:
@@ -409,11 +484,18 @@ _CHAIN_CLASSES = ("latin_text", "latin_mono", "cjk", "symbols", "fallback")
 _CHAIN_CACHE = "chain-v1.json"
 
 
-def _fontconfig_stamp() -> str:
+def _chain_faces(fonts: FontSet) -> tuple[tuple[FontFace, ...], ...]:
+    """The faces of each chain class (:data:`_CHAIN_CLASSES` order)."""
+    return (fonts.text.checked, fonts.mono.checked, fonts.cjk_text.checked + fonts.cjk_mono.checked,
+            (fonts.symbols,), fonts.fallback)
+
+
+def _fontconfig_stamp(fonts: FontSet) -> str:
     """What changes when fonts are installed or fontconfig is reconfigured (fc-cache, packages)."""
     folders = ("/etc/fonts", "/etc/fonts/conf.d", "/var/cache/fontconfig", str(xdg_cache_home() / "fontconfig"),
                os.path.expanduser("~/.fontconfig"))
-    parts = [repr((LATIN_TEXT, LATIN_MONO, CJK_FACES, SYMBOL_FACE, FALLBACK_FACES))]
+    latin_text, latin_mono, cjk, symbols, fallback = _chain_faces(fonts)
+    parts = [repr((latin_text, latin_mono, cjk, symbols[0], fallback))]
     parts += [os.environ.get(name, "") for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH")]
     for folder in folders:
         try:
@@ -423,9 +505,14 @@ def _fontconfig_stamp() -> str:
     return "\n".join(parts)
 
 
-def _cached_chain(stamp: str) -> FontChain | None:
+def _chain_cache(fonts: FontSet) -> Path:
+    name = _CHAIN_CACHE if fonts.name == DEFAULT_FONT_SET else _CHAIN_CACHE.replace(".json", f"-{fonts.name}.json")
+    return cache_dir() / name
+
+
+def _cached_chain(fonts: FontSet, stamp: str) -> FontChain | None:
     try:
-        stored = json.loads((cache_dir() / _CHAIN_CACHE).read_text(encoding="utf-8"))
+        stored = json.loads(_chain_cache(fonts).read_text(encoding="utf-8"))
         if stored["stamp"] != stamp:
             return None
         for path, size, mtime_ns in stored["files"]:
@@ -439,26 +526,42 @@ def _cached_chain(stamp: str) -> FontChain | None:
 
 @functools.cache
 def default_chain() -> FontChain:
-    """The chain :func:`font_setup_latex` configures, read from the installed fonts.
+    """The chain of the default font set (:func:`font_chain`)."""
+    return _read_chain(FONT_SETS[DEFAULT_FONT_SET])
 
-    The result is cached on disk with the font files it came from and a stamp of
-    fontconfig's folders, so a process does not run fc-match eleven times; a font
-    installed, removed or changed makes it read the fonts again.
+
+def font_chain(font_set: str) -> FontChain:
+    """The chain :func:`font_setup_text` configures for the font set named ``font_set``.
+
+    Read from the installed fonts once per process and set, and cached on disk with
+    the font files it came from and a stamp of fontconfig's folders, so a process
+    does not run fc-match eleven times; a font installed, removed or changed makes
+    it read the fonts again.
     """
-    stamp = _fontconfig_stamp()
-    cached = _cached_chain(stamp)
+    return default_chain() if font_set == DEFAULT_FONT_SET else _other_chain(font_set)
+
+
+@functools.cache
+def _other_chain(font_set: str) -> FontChain:
+    return _read_chain(FONT_SETS[font_set])
+
+
+def _read_chain(fonts: FontSet) -> FontChain:
+    stamp = _fontconfig_stamp(fonts)
+    cached = _cached_chain(fonts, stamp)
     if cached is not None:
         return cached
     files: list[str] = []
+    latin_text, latin_mono, cjk, symbols, fallback = _chain_faces(fonts)
     chain = FontChain(
-        latin_text=_faces_coverage(LATIN_TEXT, combine="all", files=files),
-        latin_mono=_faces_coverage(LATIN_MONO, combine="all", files=files),
-        cjk=_faces_coverage(CJK_FACES, combine="all", files=files),
-        symbols=_faces_coverage((SYMBOL_FACE,), combine="all", files=files),
-        fallback=_faces_coverage(FALLBACK_FACES, combine="any", files=files),
+        latin_text=_faces_coverage(latin_text, combine="all", files=files),
+        latin_mono=_faces_coverage(latin_mono, combine="all", files=files),
+        cjk=_faces_coverage(cjk, combine="all", files=files),
+        symbols=_faces_coverage(symbols, combine="all", files=files),
+        fallback=_faces_coverage(fallback, combine="any", files=files),
     )
     stats = [[path, os.stat(path).st_size, os.stat(path).st_mtime_ns] for path in dict.fromkeys(files)]
     classes = {name: getattr(chain, name).ranges() for name in _CHAIN_CLASSES}
-    _write_atomically(cache_dir() / _CHAIN_CACHE,
+    _write_atomically(_chain_cache(fonts),
                       json.dumps({"stamp": stamp, "files": stats, "classes": classes}, separators=(",", ":")))
     return chain

@@ -26,13 +26,15 @@ format read the same preamble, and the tests compare word positions and fonts.
 The format lives in ``cache_dir()/formats`` (:func:`texreport.paths.cache_dir`),
 named by a hash of what went into it (``preload.tex``, ``charclasses.tex``,
 ``texreport.sty``, the xelatex binary). A sidecar records the format's size and
-CRC-32 (checked once per process before first use) and every file of the TeX installation the build read (``-recorder``) with its size
-and mtime; a truncated format, or a changed file (TeX Live updated), means a
-rebuild. The build runs in the same sandbox as a compile. If it fails, or the
-cache cannot be written, renders run without a format: slower, same PDF. A run
-from a format that fails before it reaches the job's own file is blamed on the
-format, which the caller drops before compiling again without it
-(:func:`format_refused`, :func:`forget_format`). ``TEXREPORT_FORMAT=off`` turns formats off.
+CRC-32 (checked once per process before first use) and every file of the TeX
+installation the build read (``-recorder``) with its size and mtime; a truncated
+format, or a changed file (TeX Live updated), means a rebuild. The build runs in the
+same sandbox as a compile. If it fails, or the cache cannot be written, renders run
+without a format: slower, same PDF. A run from a format that fails before it reaches
+the job's own file is blamed on the format (:func:`format_refused`), which the one
+retry policy (:func:`texreport.transports.compile_job`) drops (:func:`forget_format`)
+before compiling again, from a rebuilt format or without one. ``TEXREPORT_FORMAT=off``
+turns formats off.
 """
 
 from __future__ import annotations
@@ -40,22 +42,30 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import zlib
 import subprocess
 import threading
 import time
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
 from . import telemetry
-from .compiler import CompileLimits, check_log, finish_xelatex, start_sandboxed, xelatex_executable
+from .compiler import (
+    CompileLimits,
+    check_log,
+    finish_xelatex,
+    start_sandboxed,
+    xelatex_command,
+    xelatex_executable,
+)
 from .errors import CompileError, RenderError
-from .fonts import char_class_setup_text, font_setup_text
-from .jobdirs import job_folder
+from .fonts import FONT_SETS, char_class_setup_text, font_setup_text
+from .jobdirs import job_folder, write_files
 from .paths import cache_dir, latex_dir, write_atomic
+from .theme import THEME_FILE, Theme, resolve_theme
 
-__all__ = ["fixed_files", "ensure_format", "preamble_input", "format_enabled", "format_refused", "forget_format",
-           "PRELOAD_NAME", "CLASSES_NAME", "FONTS_NAME", "PREAMBLE_NAME", "STYLE_FILE"]
+__all__ = ["fixed_files", "ensure_format", "format_path", "preamble_input", "format_enabled", "format_refused",
+           "forget_format", "PRELOAD_NAME", "CLASSES_NAME", "FONTS_NAME", "PREAMBLE_NAME", "STYLE_FILE"]
 
 PRELOAD_NAME = "preload.tex"     # class + texreport.sty + charclasses.tex: what the format holds
 CLASSES_NAME = "charclasses.tex"  # xeCJK character classes (no fonts), input by preload.tex
@@ -64,7 +74,7 @@ PREAMBLE_NAME = "preamble.tex"   # both, for a run without a format
 STYLE_FILE = "texreport.sty"
 PREAMBLE = "\\input{preload}\n\\input{fonts}\n"
 FORMAT_VERSION = "2"             # bump when the build procedure changes
-_FORMAT_INPUTS = (PRELOAD_NAME, CLASSES_NAME, STYLE_FILE)
+_FORMAT_INPUTS = (PRELOAD_NAME, CLASSES_NAME, STYLE_FILE, THEME_FILE)  # theme.tex: a format per theme
 
 _BUILD_NAME = "format.tex"
 _JOB_NAME = "texreport"
@@ -73,14 +83,19 @@ _failed: dict[str, float] = {}  # key → when its build failed in this process 
 RETRY_AFTER = 600.0              # seconds before a failed build is tried again (a full disk may be freed)
 
 
-def fixed_files() -> dict[str, str]:
-    """The document-independent files of every job (read afresh, so edits apply)."""
+def fixed_files(theme: Theme | str | None = None) -> dict[str, str | bytes]:
+    """The document-independent files of every job with ``theme`` (default: the default theme).
+
+    Read afresh, so edits apply. The theme adds ``theme.tex`` and its logo (bytes).
+    """
+    chosen = resolve_theme(theme)
     return {
         PRELOAD_NAME: (latex_dir() / PRELOAD_NAME).read_text(encoding="utf-8"),
         CLASSES_NAME: char_class_setup_text(),
-        FONTS_NAME: font_setup_text(),
+        FONTS_NAME: font_setup_text(FONT_SETS[chosen.font_set]),
         PREAMBLE_NAME: PREAMBLE,
         STYLE_FILE: (latex_dir() / STYLE_FILE).read_text(encoding="utf-8"),
+        **chosen.files(),
     }
 
 
@@ -99,8 +114,8 @@ def format_refused(error: RenderError) -> bool:
     Only loading the format happens before that, so the format is to blame, however
     it is damaged and whatever xelatex said (its wording, like the format's bytes,
     differs between machines); a run killed from outside proves nothing. The caller
-    :func:`forget_format` s it and compiles again without one. A format damaged on disk is normally caught earlier, by the
-    digest :func:`ensure_format` checks once per process.
+    :func:`forget_format` s it and compiles again without one. A format damaged on disk
+    is normally caught earlier, by the digest :func:`ensure_format` checks once per process.
     """
     return isinstance(error, CompileError) and not error.reached_driver and not error.killed
 
@@ -117,13 +132,13 @@ def forget_format(fmt: Path) -> None:
             pass
 
 
-def _key(fixed: Mapping[str, str]) -> str:
+def _key(fixed: Mapping[str, str | bytes]) -> str:
     exe = os.path.realpath(xelatex_executable())
     stat = os.stat(exe)
     digest = hashlib.sha256()
     for part in (FORMAT_VERSION, *(fixed[name] for name in _FORMAT_INPUTS),
                  f"{exe}|{stat.st_size}|{stat.st_mtime_ns}"):
-        digest.update(part.encode("utf-8") + b"\0")
+        digest.update((part if isinstance(part, bytes) else part.encode("utf-8")) + b"\0")
     return digest.hexdigest()[:24]
 
 
@@ -163,7 +178,14 @@ def _digest_matches(fmt: Path, expected: int) -> bool:
     return True
 
 
-def ensure_format(fixed: Mapping[str, str], *, limits: CompileLimits = CompileLimits()) -> Path | None:
+def format_path(fixed: Mapping[str, str | bytes]) -> Path | None:
+    """Where the format for these fixed files lives (built or not); None when they get none."""
+    if any(name not in fixed for name in _FORMAT_INPUTS) or not format_enabled():
+        return None
+    return cache_dir() / "formats" / f"{_JOB_NAME}-{_key(fixed)}.fmt"
+
+
+def ensure_format(fixed: Mapping[str, str | bytes], *, limits: CompileLimits = CompileLimits()) -> Path | None:
     """The format for these fixed files, built now if missing or stale; None to run without one.
 
     None when the files are not texreport's preamble (no ``preload.tex``), when
@@ -171,11 +193,10 @@ def ensure_format(fixed: Mapping[str, str], *, limits: CompileLimits = CompileLi
     renders go on without a format, and the build is tried again after
     :data:`RETRY_AFTER` seconds).
     """
-    if any(name not in fixed for name in _FORMAT_INPUTS) or not format_enabled():
+    fmt = format_path(fixed)
+    if fmt is None:
         return None
-    key = _key(fixed)
-    folder = cache_dir() / "formats"
-    fmt, sidecar = folder / f"{_JOB_NAME}-{key}.fmt", folder / f"{_JOB_NAME}-{key}.json"
+    key, folder, sidecar = fmt.stem[len(_JOB_NAME) + 1:], fmt.parent, fmt.with_suffix(".json")
     if _inputs_unchanged(sidecar):
         return fmt
     with _lock:  # one build per process; other threads wait for it
@@ -195,15 +216,13 @@ def ensure_format(fixed: Mapping[str, str], *, limits: CompileLimits = CompileLi
     return fmt
 
 
-def _build(fixed: Mapping[str, str], folder: Path, fmt: Path, sidecar: Path, limits: CompileLimits) -> None:
+def _build(fixed: Mapping[str, str | bytes], folder: Path, fmt: Path, sidecar: Path, limits: CompileLimits) -> None:
     folder.mkdir(parents=True, exist_ok=True)  # before the second of work: a cache it cannot write fails here
     with job_folder("format") as name:
         build = Path(name)
-        for file_name in _FORMAT_INPUTS:
-            (build / file_name).write_text(fixed[file_name], encoding="utf-8")
+        write_files(build, {name: fixed[name] for name in _FORMAT_INPUTS})
         (build / _BUILD_NAME).write_text("\\input{preload}\n\\dump\n", encoding="utf-8")
-        command = [xelatex_executable(), "-ini", "-recorder", f"-jobname={_JOB_NAME}", "-no-shell-escape",
-                   "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "&xelatex", _BUILD_NAME]
+        command = xelatex_command(_BUILD_NAME, dump_as=_JOB_NAME)
         process = start_sandboxed(command, build, limits=limits, stdin=subprocess.DEVNULL)
         terminal = finish_xelatex(process, timeout=limits.timeout)
         assert process.returncode is not None

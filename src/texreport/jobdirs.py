@@ -12,9 +12,10 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["job_folder", "make_job_folder", "remove_orphans"]
+__all__ = ["job_folder", "make_job_folder", "remove_orphans", "write_files"]
 
 _NAME = re.compile(r"texreport-(job|worker|batch|format)-(\d+)-")
 
@@ -33,6 +34,19 @@ def job_folder(kind: str) -> tempfile.TemporaryDirectory[str]:
 def make_job_folder(kind: str) -> Path:
     """A folder the caller removes itself (a warm worker's, which outlives one call)."""
     return Path(tempfile.mkdtemp(prefix=_prefix(kind)))
+
+
+def write_files(folder: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write a job's files into ``folder``: text as UTF-8, bytes (a theme's logo) as they are.
+
+    Names are the program's own, never user text.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        if isinstance(content, bytes):
+            (folder / name).write_bytes(content)
+        else:
+            (folder / name).write_text(content, encoding="utf-8")
 
 
 def remove_orphans(base: Path | None = None) -> list[Path]:

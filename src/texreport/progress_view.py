@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 from .escape import LatexMarkup
+from .catalogue import catalogue_entry_for
 from .labels import labels_for
 from .progress import Ask, Change, Progress, Session, WeakArea, category_key
 from .view import (
@@ -37,7 +38,6 @@ from .view import (
     Pair,
     PlanItem,
     band_for,
-    catalogue_entry_for,
     chart_label,
     format_datetime,
 )

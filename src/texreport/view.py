@@ -1,4 +1,4 @@
-"""Report model → the data the template lays out (labels, colours, grouping, plan).
+"""Report model → the data the template lays out (labels, bands, grouping, plan, layout decisions).
 
 Pure: no files, no processes. Every decision the template would otherwise make
 (colour bands, sorting, weakest categories, the derived improvement plan, date
@@ -23,25 +23,26 @@ The dataclasses below are the contract with the LaTeX template. Entry point:
   resources), then one "general" item with the report's ``improvements``; when
   nothing is weak, a short keep-sharp item for the lowest category. Derived
   items hold at most 5 actions and 4 resources.
-* The catalogue (``data/resources.json``) is matched by
-  :func:`catalogue_entry_for`: exact alias, then contained alias, else fallback.
+* The catalogue (``data/resources.json``, :mod:`texreport.catalogue`) gives the
+  derived plan's generic actions and resources.
+* Layout decisions: the cover's rows (:attr:`ReportView.cover_facts`), each band's
+  name (:attr:`ReportView.band_labels`), and whether the category table may need
+  to break across pages (more than :data:`LONG_TABLE_CATEGORIES` categories or
+  more than :data:`LONG_TABLE_NAME_CHARS` characters in all their names).
 * Metadata never invents a person: the author is the candidate's name or
   ``texreport``.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib.metadata
-import json
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from importlib import resources as _resources
-from typing import Any, Literal
+from typing import Literal
 
+from texreport.bands import BANDS, FAIR_THRESHOLD, GOOD_THRESHOLD, Band, band_for
+from texreport.catalogue import Resource, catalogue_entry_for, default_entry, same_name
 from texreport.labels import labels_for
 from texreport.limits import MAX_KEYWORDS_CHARS
 from texreport.models import CategoryScore, PlanEntry, QuestionDetail, Report, normalize_language
@@ -50,6 +51,7 @@ __all__ = [
     "chart_label",
     "CHART_LABEL_CHARS",
     "Band",
+    "BANDS",
     "Pair",
     "CategoryView",
     "QuestionView",
@@ -57,21 +59,19 @@ __all__ = [
     "PlanItem",
     "Metadata",
     "ReportView",
-    "CatalogueEntry",
     "GOOD_THRESHOLD",
     "FAIR_THRESHOLD",
     "MAX_WEAKEST",
     "MAX_PLAN_ACTIONS",
     "MAX_PLAN_RESOURCES",
+    "LONG_TABLE_CATEGORIES",
+    "LONG_TABLE_NAME_CHARS",
     "band_for",
     "build_view",
-    "catalogue_entry_for",
     "format_datetime",
-    "load_catalogue",
 ]
 
 
-Band = Literal["good", "fair", "poor"]  # green >= 80, yellow >= 60, red < 60 (the platform's rule)
 
 
 @dataclass(frozen=True)
@@ -103,12 +103,6 @@ class QuestionView:
     feedback: str                  # Markdown source
     reference_answer: str | None   # Markdown source; None when the report has none
     key_points: list[str]
-
-
-@dataclass(frozen=True)
-class Resource:
-    title: str
-    detail: str        # author / kind / where to find it; plain text, may hold a URL shown as text
 
 
 @dataclass(frozen=True)
@@ -151,28 +145,25 @@ class ReportView:
     plan: list[PlanItem]
     plan_is_derived: bool           # True when texreport derived the plan (report had none)
     metadata: Metadata
+    band_labels: dict[Band, str]    # every band's name in `lang` (badges)
+    cover_facts: list[Pair]         # the cover's rows: candidate, interview, question counts
+    category_table_breaks: bool     # the category table may not fit a page: typeset it as a longtable
     extra: dict[str, object] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- implementation
 
-GOOD_THRESHOLD = 80  # green from here (the platform's rule)
-FAIR_THRESHOLD = 60  # yellow from here, red below
 MAX_WEAKEST = 3
 MAX_PLAN_ACTIONS = 5
 MAX_PLAN_RESOURCES = 4
+# Past these the category table may not fit one page; below them a plain table is used
+# (longtable misplaces rows against its rules, so only when needed). A row holds ~14 CJK
+# characters a line, so the rows take at most (all names' characters)/14 + (rows) lines.
+LONG_TABLE_CATEGORIES = 25
+LONG_TABLE_NAME_CHARS = 140   # all category names together
 _QUESTION_ACTIONS_PER_AREA = 2  # leaves room for the catalogue's generic actions
 
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def band_for(score: int) -> Band:
-    """``"good"`` from 80, ``"fair"`` from 60, ``"poor"`` below: the platform's green/yellow/red."""
-    if score >= GOOD_THRESHOLD:
-        return "good"
-    if score >= FAIR_THRESHOLD:
-        return "fair"
-    return "poor"
 
 
 def format_datetime(value: datetime | date, lang: str) -> str:
@@ -199,116 +190,6 @@ def format_datetime(value: datetime | date, lang: str) -> str:
     return text
 
 
-# --------------------------------------------------------------------------- the catalogue
-
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    """One category of the learning-resource catalogue (``data/resources.json``)."""
-
-    id: str
-    names: dict[str, str]
-    aliases: tuple[str, ...]
-    generic: bool                       # a broad entry ("Java") that loses to a specific one ("Java并发")
-    actions: dict[str, tuple[str, ...]]
-    resources: tuple[tuple[Resource, str], ...]   # (resource, language of the resource)
-
-    def resources_for(self, lang: str) -> list[Resource]:
-        """Resources in the reader's language first, then the rest, each group in catalogue order."""
-        ordered = sorted(self.resources, key=lambda pair: pair[1] != lang)
-        return [resource for resource, _ in ordered]
-
-
-@dataclass(frozen=True)
-class _Catalogue:
-    entries: tuple[CatalogueEntry, ...]
-    fallback: CatalogueEntry
-
-
-def _entry(raw: dict[str, Any]) -> CatalogueEntry:  # one entry of data/resources.json
-    return CatalogueEntry(
-        id=str(raw["id"]),
-        names=dict(raw["name"]),
-        aliases=tuple(raw.get("aliases", ())),
-        generic=bool(raw.get("generic", False)),
-        actions={lang: tuple(texts) for lang, texts in raw["actions"].items()},
-        resources=tuple(
-            (Resource(title=item["title"], detail=item.get("detail", "")), item.get("lang", "en"))
-            for item in raw["resources"]
-        ),
-    )
-
-
-@functools.cache
-def _catalogue() -> _Catalogue:
-    # Data, not code: a curator edits the JSON without touching Python.
-    text = _resources.files("texreport").joinpath("data/resources.json").read_text(encoding="utf-8")
-    raw = json.loads(text)
-    return _Catalogue(entries=tuple(_entry(item) for item in raw["entries"]), fallback=_entry(raw["fallback"]))
-
-
-def load_catalogue() -> tuple[CatalogueEntry, ...]:
-    """Every catalogue entry, fallback last (cached after the first call)."""
-    catalogue = _catalogue()
-    return (*catalogue.entries, catalogue.fallback)
-
-
-# Separators that people write differently ("Spring Boot", "spring-boot", "数据结构 & 算法").
-_SEPARATORS = re.compile(r"[\s\-_·・/&.,:;|()（）、，：]+")
-
-
-def _spaced(text: str) -> str:
-    return _SEPARATORS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
-
-
-def _tight(text: str) -> str:
-    return _spaced(text).replace(" ", "")
-
-
-def _is_word_char(character: str) -> bool:
-    return character.isascii() and character.isalnum()
-
-
-def _contains(haystack: str, needle: str) -> bool:
-    """``needle`` occurs in ``haystack`` and is not part of a longer Latin word ("java" ∉ "javascript")."""
-    if not needle:
-        return False
-    start = haystack.find(needle)
-    while start != -1:
-        end = start + len(needle)
-        before_ok = start == 0 or not (_is_word_char(needle[0]) and _is_word_char(haystack[start - 1]))
-        after_ok = end == len(haystack) or not (_is_word_char(needle[-1]) and _is_word_char(haystack[end]))
-        if before_ok and after_ok:
-            return True
-        start = haystack.find(needle, start + 1)
-    return False
-
-
-def catalogue_entry_for(category: str) -> CatalogueEntry:
-    """The catalogue entry for a category name: exact alias, else contained alias, else the fallback.
-
-    Comparison ignores case, width and separators. Among contained aliases a
-    specific entry beats a generic one, then the longer alias wins
-    ("Java并发编程" → concurrency, "Spring Boot 原理" → Spring Boot).
-    """
-    catalogue = _catalogue()
-    tight, spaced = _tight(category), _spaced(category)
-    if not tight:
-        return catalogue.fallback
-    for entry in catalogue.entries:
-        if any(_tight(alias) == tight for alias in entry.aliases):
-            return entry
-    best: tuple[bool, int, int] | None = None
-    chosen = catalogue.fallback
-    for order, entry in enumerate(catalogue.entries):
-        for alias in entry.aliases:
-            if _contains(spaced, _spaced(alias)) or _contains(tight, _tight(alias)):
-                rank = (entry.generic, -len(_tight(alias)), order)
-                if best is None or rank < best:
-                    best, chosen = rank, entry
-    return chosen
-
-
 # --------------------------------------------------------------------------- the view
 
 
@@ -333,18 +214,22 @@ def build_view(report: Report, *, lang: str | None = None, generated_at: datetim
         plan = _derived_plan(report, language, labels, categories, weakest, questions)
         plan_is_derived = True
 
+    candidate = _candidate_pairs(report, labels)
+    interview = _interview_pairs(report, labels, language)
+    total_questions = report.total_questions if report.total_questions is not None else len(questions)
+    answered_count = sum(1 for question in questions if question.answer is not None)
     return ReportView(
         lang=language,
         labels=labels,
         title=labels["title"],
         session_id=report.session_id,
         generated_at=format_datetime(when_generated, language),
-        candidate=_candidate_pairs(report, labels),
-        interview=_interview_pairs(report, labels, language),
+        candidate=candidate,
+        interview=interview,
         overall_score=report.overall_score,
         overall_band=band_for(report.overall_score),
-        total_questions=report.total_questions if report.total_questions is not None else len(questions),
-        answered_count=sum(1 for question in questions if question.answer is not None),
+        total_questions=total_questions,
+        answered_count=answered_count,
         overall_feedback=report.overall_feedback,
         strengths=_non_blank(report.strengths),
         improvements=_non_blank(report.improvements),
@@ -354,8 +239,17 @@ def build_view(report: Report, *, lang: str | None = None, generated_at: datetim
         plan=plan,
         plan_is_derived=plan_is_derived,
         metadata=_metadata(report, labels, categories),
+        band_labels={band: labels[f"band_{band}"] for band in BANDS},
+        cover_facts=[*candidate, *interview, Pair(labels["total_questions"], str(total_questions)),
+                     Pair(labels["answered"], str(answered_count))],
+        category_table_breaks=_table_breaks(categories),
         extra={"categories_derived": categories_derived},
     )
+
+
+def _table_breaks(categories: list[CategoryView]) -> bool:
+    characters = sum(len(category.name) for category in categories)
+    return len(categories) > LONG_TABLE_CATEGORIES or characters > LONG_TABLE_NAME_CHARS
 
 
 def _non_blank(texts: Iterable[str | None]) -> list[str]:
@@ -438,17 +332,13 @@ def _weakest(categories: list[CategoryView]) -> list[CategoryView]:
     return sorted(below, key=lambda category: (category.score, category.position))[:MAX_WEAKEST]
 
 
-def _same_category(left: str, right: str) -> bool:
-    return _tight(left) == _tight(right) if _tight(left) else left == right
-
-
 def _explicit_plan(entries: Sequence[PlanEntry], categories: list[CategoryView]) -> list[PlanItem]:
     # The report's own plan is printed in full: capping it would hide text the producer wrote.
     items = []
     for entry in entries:
         score = entry.score
         if score is None:
-            score = next((c.score for c in categories if _same_category(c.name, entry.area)), None)
+            score = next((c.score for c in categories if same_name(c.name, entry.area)), None)
         items.append(
             PlanItem(
                 area=entry.area,
@@ -469,7 +359,7 @@ def _question_actions(category: CategoryView, questions: list[QuestionView], lab
     members = [
         question
         for question in questions
-        if _same_category(question.category, category.name)
+        if same_name(question.category, category.name)
         and (question.answer is None or question.score < GOOD_THRESHOLD)
     ]
     members.sort(key=lambda question: (question.score, question.number))
@@ -525,7 +415,7 @@ def _derived_plan(
                      resources=[])
         )
     if not items:
-        fallback = _catalogue().fallback
+        fallback = default_entry()
         items.append(
             PlanItem(
                 area=labels["plan_general"],

@@ -1,12 +1,18 @@
 """Warm xelatex workers: the preamble and fonts are loaded before the document is known.
 
 A :class:`Worker` is one xelatex process started in a folder of its own with the
-document-independent files (``preamble.tex``, the style) and a small driver,
-``report.tex``, that inputs the preamble and then blocks reading one line from
-its standard input — a pipe this module owns and writes nothing to but the
-body's file name (``body``), which is the program's own constant, never user
-text. Loading ctex, TikZ/pgfplots and the Noto CJK fonts is most of a pass, so a
-worker that is already waiting typesets a report in a fraction of a cold run.
+document-independent files (``preamble.tex``, the style) and a small driver
+(:func:`texreport.drivers.worker_driver`) that inputs the preamble and then blocks
+reading one line from its standard input — a pipe this module owns and writes
+nothing to but the body's file name (``body``), which is the program's own
+constant, never user text. Loading ctex, TikZ/pgfplots and the Noto CJK fonts is
+most of a pass, so a worker that is already waiting typesets a report in a
+fraction of a cold run.
+
+:class:`WorkerPool` is one of the :class:`texreport.transports.Compiler`
+implementations. There is no process-wide pool: whoever needs one owns it (the
+CLI's render, the console script's head start, the HTTP service, batch) and
+closes it.
 
 What a caller must know:
 
@@ -18,19 +24,19 @@ What a caller must know:
   :func:`~texreport.compiler.check_result` (clean log, complete PDF).
 * **One job per process**: a worker is never reused. Whatever a document did to
   TeX's state (or an error, or a timeout) dies with it. :class:`WorkerPool`
-  starts the replacement as soon as a spare is taken, so the next one loads its
-  preamble while the current job runs.
+  starts the replacement when the job is over, so that loading it does not take
+  CPU from the job a user waits for (on two cores a spare loading its format at
+  the same moment made a job ~50 % slower).
 * **Same PDF text as the cold path**: the worker reads the very same
   ``preamble.tex`` and ``body.tex`` that a cold ``report.tex`` inputs.
-* **Nothing is left behind**: :meth:`WorkerPool.close` (also run at exit for the
-  shared pool) kills every worker's process group and removes its folder.
-  Idle spares hold ~200 MB each.
+* **Nothing is left behind**: :meth:`WorkerPool.close` kills every worker's
+  process group and removes its folder. Idle spares hold ~200 MB each.
 """
 
 from __future__ import annotations
 
-import atexit
 import hashlib
+import os
 import shutil
 import subprocess
 import threading
@@ -40,30 +46,27 @@ from pathlib import Path
 
 from . import telemetry
 from .compiler import CompileLimits, check_result, disk_full_as_error, finish_xelatex, kill_group, start_xelatex
-from .errors import CompileError
-from .formats import ensure_format, forget_format, format_refused, preamble_input
-from .jobdirs import make_job_folder, remove_orphans
+from .drivers import JOB_NAME, WORKER_TEX_NAME, worker_driver
+from .errors import CompileError, TexreportError
+from .formats import ensure_format
+from .jobdirs import make_job_folder, remove_orphans, write_files
+from .transports import PreparedJob
 
-__all__ = ["Worker", "WorkerPool", "shared_pool", "configure_shared_pool", "prestart_pool", "take_prestarted",
-           "WORKER_DRIVER", "JOB_NAME"]
-
-JOB_NAME = "body"  # the only thing ever written to a worker's pipe
-TEX_NAME = "report.tex"
-
-#: The worker's entry point after its first line (:func:`texreport.formats.preamble_input`:
-#: the fonts after a precompiled format, else the whole preamble). ``\read-1`` reads a
-#: terminal line without a prompt; TeX refuses terminal reads in nonstop mode, so the
-#: read alone runs in scroll mode. End of file on the pipe (pool closed) stops xelatex.
-WORKER_DRIVER = (
-    "\\begingroup\\endlinechar=-1 \\scrollmode\\global\\read-1 to\\TRjobname\\nonstopmode\\endgroup\n"
-    "\\input{\\TRjobname}\n"
-)
+__all__ = ["Worker", "WorkerPool"]
 
 
-def _fingerprint(fixed: Mapping[str, str], limits: CompileLimits) -> str:
+def _fingerprint(fixed: Mapping[str, str | bytes], limits: CompileLimits, fmt: Path | None = None) -> str:
     digest = hashlib.sha256()
+    # The format file's identity too: a spare started from a format since dropped and rebuilt
+    # (same path, new file) must not be used.
+    try:
+        stat = fmt.stat() if fmt is not None else None
+    except OSError:
+        stat = None
+    digest.update(repr((fmt, stat and (stat.st_ino, stat.st_size, stat.st_mtime_ns))).encode())
     for name in sorted(fixed):
-        digest.update(name.encode() + b"\0" + fixed[name].encode("utf-8") + b"\0")
+        content = fixed[name]
+        digest.update(name.encode() + b"\0" + (content if isinstance(content, bytes) else content.encode("utf-8")) + b"\0")
     # rlimits are set when the process starts; the timeout applies per job, so it is not part of the key.
     digest.update(repr(limits.rlimits).encode())
     return digest.hexdigest()
@@ -72,20 +75,21 @@ def _fingerprint(fixed: Mapping[str, str], limits: CompileLimits) -> str:
 class Worker:
     """One xelatex process waiting for its body; use :meth:`run` once, then it is spent."""
 
-    def __init__(self, fixed: Mapping[str, str], *, limits: CompileLimits = CompileLimits(),
-                 fmt: Path | None = None) -> None:
+    def __init__(self, fixed: Mapping[str, str | bytes], *, limits: CompileLimits = CompileLimits(),
+                 fmt: Path | None = None, nice: int = 0) -> None:
         """Start xelatex on ``fixed``: from the precompiled format ``fmt`` (see texreport.formats)
-        if given, else loading the whole preamble."""
-        self.fingerprint = _fingerprint(fixed, limits)
+        if given, else loading the whole preamble; ``nice`` > 0 lowers its CPU priority."""
+        self.fingerprint = _fingerprint(fixed, limits, fmt)
         self.fmt = fmt
         self.started = time.monotonic()
         # The pid in the name lets a later process remove what a killed one left (remove_orphans).
         self.folder = make_job_folder("worker")
         try:
-            for name, content in fixed.items():
-                (self.folder / name).write_text(content, encoding="utf-8")
-            (self.folder / TEX_NAME).write_text(f"{preamble_input(fmt)}\n{WORKER_DRIVER}", encoding="utf-8")
-            self.process = start_xelatex(self.folder, TEX_NAME, limits=limits, stdin=subprocess.PIPE, fmt=fmt)
+            write_files(self.folder, {**fixed, WORKER_TEX_NAME: worker_driver(fmt)})
+            self.process = start_xelatex(self.folder, WORKER_TEX_NAME, limits=limits, stdin=subprocess.PIPE,
+                                         fmt=fmt)
+            if nice:
+                self.set_priority(nice)  # from the parent, after the start: no pre-exec code in a threaded process
         except BaseException:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise
@@ -109,8 +113,7 @@ class Worker:
             raise RuntimeError("a worker runs one job only")
         self._used = True
         try:
-            for name, content in document.items():
-                (self.folder / name).write_text(content, encoding="utf-8")
+            write_files(self.folder, document)
             started = time.monotonic()
             try:
                 terminal = finish_xelatex(self.process, timeout=timeout, input_bytes=(JOB_NAME + "\n").encode())
@@ -118,13 +121,24 @@ class Worker:
                 kill_group(self.process)
                 terminal = b""
             assert self.process.returncode is not None
-            result = check_result(self.folder, TEX_NAME, self.process.returncode, terminal,
+            result = check_result(self.folder, WORKER_TEX_NAME, self.process.returncode, terminal,
                                   time.monotonic() - started)
             return result.pdf.read_bytes()
         finally:
             if keep_dir is not None:
                 shutil.copytree(self.folder, keep_dir, dirs_exist_ok=True)
             self.discard()
+
+    def set_priority(self, nice: int) -> None:
+        """Set the niceness of the worker's process group (xelatex, and xdvipdfmx once started).
+
+        Lowering it again needs the privilege to (root, or CAP_SYS_NICE); without it
+        the worker keeps its priority.
+        """
+        try:
+            os.setpriority(os.PRIO_PGRP, self.process.pid, nice)
+        except (PermissionError, ProcessLookupError):
+            pass
 
     def discard(self) -> None:
         """Kill the process group and remove the folder (safe to call twice, from any thread)."""
@@ -140,7 +154,7 @@ class Worker:
 
 
 class WorkerPool:
-    """Keeps ``spares`` warm workers ready; each :meth:`compile` takes one and starts its replacement.
+    """Keeps ``spares`` warm workers ready; each :meth:`compile` takes one, and replaces it when done.
 
     Thread-safe: the HTTP service calls :meth:`compile` from several compile
     threads at once. A spare whose preamble files (or rlimits) differ from the
@@ -148,11 +162,13 @@ class WorkerPool:
     edited ``texreport.sty`` takes effect on the next job.
     """
 
-    def __init__(self, *, spares: int = 1, limits: CompileLimits = CompileLimits()) -> None:
+    def __init__(self, *, spares: int = 1, limits: CompileLimits = CompileLimits(), nice: int = 0) -> None:
+        """``nice`` > 0 runs every worker at a lower CPU priority (background work, render-ahead)."""
         if spares < 0:
             raise ValueError("spares must be 0 or more")
         self.spares = spares
         self.limits = limits
+        self.nice = nice
         self._lock = threading.Lock()
         self._idle: list[Worker] = []
         self._busy: set[Worker] = set()
@@ -167,7 +183,11 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def warm_up(self, fixed: Mapping[str, str]) -> None:
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def warm_up(self, fixed: Mapping[str, str | bytes]) -> None:
         """Start spares for ``fixed`` now (they load in the background); returns at once.
 
         (Once per installation it first builds the precompiled format, ~1 s.)
@@ -176,77 +196,74 @@ class WorkerPool:
         with self._lock:
             self._replenish(fixed, fmt)
 
-    def _replenish(self, fixed: Mapping[str, str], fmt: Path | None) -> None:
+    def _replenish(self, fixed: Mapping[str, str | bytes], fmt: Path | None) -> None:
         # Called with the lock held. Popen returns at once; xelatex loads on its own.
         if self._closed:
             return
-        wanted = _fingerprint(fixed, self.limits)
+        wanted = _fingerprint(fixed, self.limits, fmt)
         stale = [w for w in self._idle if w.fingerprint != wanted or not w.alive]
         telemetry.count(telemetry.WORKER_RESTARTS, sum(1 for w in stale if not w.alive))
         for worker in stale:
             self._idle.remove(worker)
             worker.discard()
         while len(self._idle) < self.spares:
-            self._idle.append(Worker(fixed, limits=self.limits, fmt=fmt))
+            self._idle.append(Worker(fixed, limits=self.limits, fmt=fmt, nice=self.nice))
 
-    def _take(self, fixed: Mapping[str, str], limits: CompileLimits) -> Worker:
-        fmt = ensure_format(fixed, limits=limits)  # as in warm_up: never build it while holding the lock
+    def _take(self, fixed: Mapping[str, str | bytes], limits: CompileLimits, fmt: Path | None) -> Worker:
         with self._lock:
             if self._closed:
                 raise CompileError("the worker pool is closed")
-            wanted = _fingerprint(fixed, limits)
+            wanted = _fingerprint(fixed, limits, fmt)
             worker = next((w for w in self._idle if w.fingerprint == wanted and w.alive), None)
             if worker is not None:
                 self._idle.remove(worker)
-            try:
-                self._replenish(fixed, fmt)  # before the job runs, so the next spare loads meanwhile
-            except OSError:
-                # No spare could be started (a full temporary folder …); the worker taken
-                # above must not be lost with it. A later job tries again.
-                pass
-            if worker is None:
+            else:
                 self.cold_starts += 1
-                worker = Worker(fixed, limits=limits, fmt=fmt)
+                worker = Worker(fixed, limits=limits, fmt=fmt, nice=self.nice)
             self._busy.add(worker)
             self.jobs += 1
             return worker
 
-    def compile(
-        self,
-        fixed: Mapping[str, str],
-        document: Mapping[str, str],
-        *,
-        limits: CompileLimits | None = None,
-        keep_dir: Path | None = None,
-    ) -> bytes:
-        """Typeset one document in a warm worker; the PDF bytes, or a RenderError.
+    def compile(self, job: PreparedJob, *, limits: CompileLimits | None = None,
+                keep_dir: Path | None = None) -> bytes:
+        """Typeset one job in a warm worker; the PDF bytes, or a RenderError.
 
         ``limits.timeout`` counts from the moment the job is handed over (a spare
-        that is still loading its preamble spends part of it).
+        that is still loading its preamble spends part of it). The replacement
+        spare starts when the job is over.
         """
         limits = limits or self.limits
         with disk_full_as_error():
-            return self._compile(fixed, document, limits, keep_dir)
+            return self._compile(job, limits, keep_dir)
 
-    def _compile(self, fixed: Mapping[str, str], document: Mapping[str, str], limits: CompileLimits,
-                 keep_dir: Path | None) -> bytes:
-        for last_attempt in (False, True):
-            worker = self._take(fixed, limits)
-            try:
-                return worker.run(document, timeout=limits.timeout, keep_dir=keep_dir)
-            except CompileError as error:
-                if last_attempt or worker.fmt is None or not format_refused(error):
-                    raise
-                # xelatex could not load the format: drop it (spares started from it have
-                # died too and are replaced) and run the job once more; the next worker
-                # rebuilds the format or, failing that, loads the whole preamble.
-                forget_format(worker.fmt)
-            finally:
-                with self._lock:
-                    self._busy.discard(worker)
-                if self._closed:  # closed while we ran: the pool already killed it
-                    worker.discard()
-        raise AssertionError("unreachable: the last attempt returns or raises")
+    def _compile(self, job: PreparedJob, limits: CompileLimits, keep_dir: Path | None) -> bytes:
+        fmt = ensure_format(job.fixed, limits=limits)  # never built while holding the lock
+        worker = self._take(job.fixed, limits, fmt)
+        try:
+            return worker.run(job.document, timeout=limits.timeout, keep_dir=keep_dir)
+        finally:
+            with self._lock:
+                self._busy.discard(worker)
+                try:
+                    self._replenish(job.fixed, fmt)
+                except (OSError, TexreportError):
+                    pass  # no spare now: the next job starts its own worker and meets the problem
+            if self._closed:  # closed while we ran: the pool already killed it
+                worker.discard()
+
+    def abort(self) -> None:
+        """Kill the workers running a job now (their compiles raise); the pool stays open."""
+        with self._lock:
+            busy = list(self._busy)
+        for worker in busy:
+            worker.discard()
+
+    def promote(self) -> None:
+        """Run the jobs in progress at normal priority (best effort: see :meth:`Worker.set_priority`)."""
+        with self._lock:
+            busy = list(self._busy)
+        for worker in busy:
+            worker.set_priority(0)
 
     def close(self) -> None:
         """Kill every worker, idle or busy, and remove their folders; later compiles fail."""
@@ -261,58 +278,3 @@ class WorkerPool:
         """Process ids of the idle and busy workers (for tests)."""
         with self._lock:
             return [w.pid for w in self._idle + list(self._busy)]
-
-
-_shared: WorkerPool | None = None
-_shared_lock = threading.Lock()
-_shared_spares = 1
-
-
-def configure_shared_pool(*, spares: int) -> None:
-    """Set how many warm spares :func:`shared_pool` keeps (call before first use; e.g. compile slots)."""
-    global _shared_spares
-    with _shared_lock:
-        _shared_spares = spares
-        if _shared is not None:
-            _shared.spares = spares
-
-
-def shared_pool() -> WorkerPool:
-    """The process-wide pool ``render(…, options=RenderOptions(warm=True))`` uses; closed at exit."""
-    global _shared
-    with _shared_lock:
-        if _shared is None or _shared._closed:
-            _shared = WorkerPool(spares=_shared_spares)
-            atexit.register(_shared.close)
-        return _shared
-
-
-_prestarted: WorkerPool | None = None
-
-
-def prestart_pool() -> None:
-    """Start a one-shot pool with one spare now (``texreport render``'s head start; see texreport.launch).
-
-    Its worker has the default rlimits; a job's timeout applies when it runs. If
-    nobody takes the pool, it is closed at exit.
-    """
-    global _prestarted
-    from .formats import fixed_files
-
-    pool = WorkerPool(spares=1)
-    atexit.register(pool.close)
-    pool.warm_up(fixed_files())
-    _prestarted = pool
-
-
-def take_prestarted(limits: CompileLimits) -> WorkerPool | None:
-    """The pool :func:`prestart_pool` started, if any and if its rlimits fit ``limits`` (once)."""
-    global _prestarted
-    pool, _prestarted = _prestarted, None
-    if pool is None:
-        return None
-    if pool.limits.rlimits != limits.rlimits:
-        pool.close()
-        return None
-    pool.limits = limits
-    return pool

@@ -29,15 +29,19 @@ Where things live: routes in :mod:`~texreport.http.routes`, the export path
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from .. import __version__
 from ..models import Report
+from ..theme import Theme
 from . import exports, statuses
 from .deps import Services
 from .exports import Exports, Renderer
@@ -45,12 +49,17 @@ from .metrics import Metrics
 from .middleware import RequestContext
 from .progress_exports import ProgressExports, pipeline_progress_renderer
 from .readiness import Readiness
+from .render_ahead import RenderAhead
 from .render_queue import RenderQueue
 from .routes import export, probes, progress, sessions
 from .settings import Settings
 from .store import Store
 
-__all__ = ["CORS_EXPOSED_HEADERS", "Settings", "create_app", "pipeline_renderer"]
+if TYPE_CHECKING:
+    from ..transports import Compiler
+    from ..workers import WorkerPool
+
+__all__ = ["CORS_EXPOSED_HEADERS", "Settings", "create_app", "pipeline_renderer", "warm_pool"]
 
 CORS_METHODS = ["GET", "HEAD", "POST", "DELETE"]
 CORS_REQUEST_HEADERS = ["Content-Type", "If-None-Match", "If-Range", "Range", "X-Request-ID"]
@@ -59,29 +68,49 @@ CORS_EXPOSED_HEADERS = ["Content-Disposition", "Content-Length", "ETag", "Conten
                         "Retry-After", "X-Request-ID"]
 
 
-def pipeline_renderer(timeout: float, *, warm: bool) -> Renderer:
-    """The real renderer: the pipeline under the service's compile limits."""
-    def render(report: Report, *, lang: str | None, generated_at: datetime | None) -> bytes:
-        from ..compiler import CompileLimits
-        from ..pipeline import RenderOptions
-        from ..pipeline import render as render_pdf
+def pipeline_renderer(timeout: float, *, compiler: Compiler | None = None, theme: Theme | None = None) -> Renderer:
+    """The real renderer: the pipeline under the service's compile limits, ``theme`` by default, in
+    ``compiler`` (a pool the app owns) or, without one, a fresh xelatex per job."""
+    from ..compiler import CompileLimits
+    from ..pipeline import RenderOptions
+    from ..pipeline import render as render_pdf
 
-        options = RenderOptions(lang=lang, generated_at=generated_at, limits=CompileLimits(timeout=timeout),
-                                warm=warm)
+    base = RenderOptions(limits=CompileLimits(timeout=timeout), theme=theme)
+    if compiler is not None:
+        base = replace(base, compiler=compiler)
+
+    def render(report: Report, *, lang: str | None, generated_at: datetime | None,
+               theme: Theme | None = None) -> bytes:
+        options = replace(base, lang=lang, generated_at=generated_at, theme=theme or base.theme)
         return render_pdf(report, options=options)
 
     return render
 
 
-def _pipeline_checker(report: Report) -> None:
-    from ..pipeline import check_characters
+def warm_pool(settings: Settings) -> WorkerPool:
+    """The app's own warm workers: one spare per compile slot (a burst of exports never waits
+    for a preamble); closed with the app."""
+    from ..compiler import CompileLimits
+    from ..workers import WorkerPool
 
-    check_characters(report)
+    return WorkerPool(spares=settings.compiles(), limits=CompileLimits(timeout=settings.compile_timeout))
+
+
+def _pipeline_checker(themes: tuple[Theme, ...]) -> Callable[[Report], None]:
+    """Every character must be drawable in every offered theme: an accepted session exports in each."""
+    def check(report: Report) -> None:
+        from ..pipeline import check_characters
+
+        for theme in themes:
+            check_characters(report, theme)
+
+    return check
 
 
 def _services(settings: Settings, renderer: Renderer | None, checker: Callable[[Report], None] | None,
-              store: Store | None) -> Services:
-    render = renderer or pipeline_renderer(settings.compile_timeout, warm=settings.warm_workers)
+              store: Store | None, pool: WorkerPool | None) -> Services:
+    render = renderer or pipeline_renderer(settings.compile_timeout, compiler=pool,
+                                           theme=settings.offered_themes()[0])
     version = exports.content_version()
     the_store = store or Store(settings.db_url, upgrade_schema=settings.migrate_on_start)
     queue = RenderQueue(max_concurrent=settings.compiles(), max_waiting=settings.queue(),
@@ -92,11 +121,30 @@ def _services(settings: Settings, renderer: Renderer | None, checker: Callable[[
     exporter = Exports(store=the_store, queue=queue, render=render, version=version, metrics=metrics,
                        compile_path="warm" if settings.warm_workers else "cold", lease_seconds=settings.lease_seconds,
                        give_up_after=settings.compile_timeout * 2 + settings.lease_seconds)
-    progress_renderer = pipeline_progress_renderer(settings.compile_timeout,
-                                                   warm=renderer is None and settings.warm_workers)
+    progress_renderer = pipeline_progress_renderer(settings.compile_timeout, compiler=pool)
     progress_exports = ProgressExports(store=the_store, queue=queue, render=progress_renderer, version=version)
+    if settings.render_ahead or (settings.render_ahead is None and renderer is None):
+        exporter.ahead = _render_ahead(settings, the_store, queue, version, renderer)
     return Services(settings=settings, store=the_store, queue=queue, exports=exporter, readiness=readiness,
-                    metrics=metrics, check=checker or _pipeline_checker, version=version, progress=progress_exports)
+                    metrics=metrics, check=checker or _pipeline_checker(settings.offered_themes()), version=version,
+                    progress=progress_exports)
+
+
+def _render_ahead(settings: Settings, store: Store, queue: RenderQueue, version: str,
+                  renderer: Renderer | None) -> RenderAhead:
+    """Render-ahead with a compiler of its own: one warm spare at lower CPU priority (or the test's fake)."""
+    from ..compiler import CompileLimits
+    from ..workers import WorkerPool
+
+    pool = None if renderer is not None else WorkerPool(
+        spares=1, nice=10, limits=CompileLimits(timeout=settings.compile_timeout))
+    render = renderer or pipeline_renderer(settings.compile_timeout, compiler=pool,
+                                           theme=settings.offered_themes()[0])
+    return RenderAhead(store=store, render=render, version=version,
+                       is_busy=lambda: queue.running + queue.waiting > 0,
+                       abort=pool.abort if pool is not None else None,
+                       promote=pool.promote if pool is not None else None,
+                       on_close=pool.close if pool is not None else None)
 
 
 def create_app(
@@ -113,12 +161,13 @@ def create_app(
     text no font can draw and runs before a document is accepted.
     """
     settings = settings or Settings()
-    found = _services(settings, renderer, checker, store)
+    pool = warm_pool(settings) if renderer is None and settings.warm_workers else None
+    found = _services(settings, renderer, checker, store, pool)
     app = FastAPI(
         title="texreport",
         version=__version__,
         description="Evaluated mock-interview reports to PDF: the platform's session API and its export endpoint.",
-        lifespan=_lifespan(found, warm_pool=renderer is None and settings.warm_workers, owns_store=store is None),
+        lifespan=_lifespan(found, pool=pool, owns_store=store is None),
         # Swagger UI and ReDoc load their assets from a CDN; the OpenAPI document itself is served.
         docs_url=None,
         redoc_url=None,
@@ -128,6 +177,7 @@ def create_app(
     app.state.settings = settings
     app.state.store = found.store
     app.state.queue = found.queue
+    app.state.pool = pool
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         # Outside RequestContext: its answers (a last-resort 500 too) carry the CORS headers.
@@ -139,15 +189,10 @@ def create_app(
     return app
 
 
-def _lifespan(found: Services, *, warm_pool: bool,
+def _lifespan(found: Services, *, pool: WorkerPool | None,
               owns_store: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if warm_pool:
-            from ..workers import configure_shared_pool
-
-            # One warm spare per compile slot: a burst of exports never waits for a preamble.
-            configure_shared_pool(spares=found.settings.compiles())
         if found.settings.probe_on_startup:
             found.readiness.start()
         try:
@@ -155,10 +200,10 @@ def _lifespan(found: Services, *, warm_pool: bool,
         finally:
             found.readiness.cancel()
             found.queue.close()
-            if warm_pool:
-                from ..workers import shared_pool
-
-                shared_pool().close()
+            if pool is not None:
+                pool.close()
+            if found.exports.ahead is not None:
+                await asyncio.to_thread(found.exports.ahead.close)  # joins its thread
             if owns_store:
                 found.store.close()
 

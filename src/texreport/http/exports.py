@@ -36,15 +36,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .. import __version__
 from ..models import Report, load_document
+from ..theme import Theme
 from .metrics import Metrics
 from .records import StoredReport, canonical_json
 from .render_queue import ClientGone, QueueFull, RenderQueue
 from .reports import report_data
 from .store import SessionNotFound, Store
+
+if TYPE_CHECKING:
+    from .render_ahead import RenderAhead
 
 __all__ = [
     "Exports",
@@ -64,7 +68,9 @@ log = logging.getLogger("texreport.http")
 class Renderer(Protocol):
     """Turns a validated report into PDF bytes (blocking). Tests inject fakes."""
 
-    def __call__(self, report: Report, *, lang: str | None, generated_at: datetime | None) -> bytes: ...
+    def __call__(self, report: Report, *, lang: str | None, generated_at: datetime | None,
+                 theme: Theme | None = None) -> bytes: ...
+    # ``theme`` is passed only when a request picked a theme other than the service's default.
 
 
 class ReportNotGenerated(Exception):
@@ -98,9 +104,14 @@ def content_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def cache_key(canonical_report: str, *, version: str, lang: str | None, generated_at: datetime) -> str:
-    """sha256 over everything the PDF depends on; two reports share a key only if identical."""
-    material = "\0".join([canonical_report, version, lang or "", generated_at.isoformat()])
+def cache_key(canonical_report: str, *, version: str, lang: str | None, generated_at: datetime,
+              theme: Theme | None = None) -> str:
+    """sha256 over everything the PDF depends on; two reports share a key only if identical.
+
+    ``theme``: the theme a request picked (None: the service's default).
+    """
+    material = "\0".join([canonical_report, version, lang or "", generated_at.isoformat(),
+                          theme.fingerprint if theme is not None else ""])
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -133,23 +144,44 @@ class Exports:
         self.give_up_after = give_up_after   # waiting for another instance longer than this: 503
         self.poll_seconds = poll_seconds
         self.owner = f"{socket.gethostname()[:48]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.ahead: RenderAhead | None = None  # set by create_app when render-ahead is on
+
+    def report_generated(self, stored: StoredReport) -> None:
+        """A report came into being: start its PDF ahead of the export (if render-ahead is on)."""
+        if self.ahead is not None:
+            self.ahead.schedule(stored)
+
+    def report_changed(self, session_id: str) -> None:
+        """A session's report was invalidated or deleted: drop its PDF started ahead."""
+        if self.ahead is not None:
+            self.ahead.discard(session_id)
 
     async def session_pdf(self, session_id: str, lang: str | None, *, if_none_match: str | None,
-                          is_disconnected: Disconnected | None = None) -> PdfResult:
+                          is_disconnected: Disconnected | None = None, theme: Theme | None = None) -> PdfResult:
         """The PDF of a session's generated report, from the cache or compiled now."""
         stored = await asyncio.to_thread(self.store.get_report, session_id)
         if stored is None:
             if await asyncio.to_thread(self.store.get_session, session_id) is None:
                 raise SessionNotFound(session_id)
             raise ReportNotGenerated(session_id)
-        key = cache_key(stored.canonical, version=self.version, lang=lang, generated_at=stored.generated_at)
+        key = cache_key(stored.canonical, version=self.version, lang=lang, generated_at=stored.generated_at,
+                        theme=theme)
         cached = await self._cached(session_id, key, if_none_match)
         self.metrics.pdf_cache.labels("hit" if cached is not None else "miss").inc()
         if cached is not None:
+            if self.ahead is not None:
+                self.ahead.note_cache_hit(key)
             return cached
+        joined = await self._join_ahead(key, if_none_match)
+        if joined is not None:
+            return joined
+        if self.ahead is not None:  # render-ahead may have finished between the first look and the claim
+            cached = await self._cached(session_id, key, if_none_match)
+            if cached is not None:
+                return cached
         deadline = time.monotonic() + self.give_up_after
         while True:
-            job = partial(self._compile_under_lease, stored, key, lang)
+            job = partial(self._compile_under_lease, stored, key, lang, theme)
             compiled = await self.queue.run(key, job, is_disconnected=is_disconnected)
             if compiled is not None:
                 pdf, etag = compiled
@@ -158,6 +190,18 @@ class Exports:
             waited = await self._await_other(session_id, key, if_none_match, is_disconnected, deadline)
             if waited is not None:
                 return waited
+
+    async def _join_ahead(self, key: str, if_none_match: str | None) -> PdfResult | None:
+        """The PDF render-ahead is compiling for ``key`` right now (one compile, shared); ``None``
+        if it is not (a job still queued there is dropped: this export compiles it now)."""
+        running = self.ahead.claim(key) if self.ahead is not None else None
+        if running is None:
+            return None
+        try:
+            pdf, etag = await asyncio.shield(asyncio.wrap_future(running))
+        except Exception:  # failed or killed there: compile on demand
+            return None
+        return PdfResult(etag, None if etag_matches(if_none_match, etag) else pdf)
 
     async def _await_other(self, session_id: str, key: str, if_none_match: str | None,
                            is_disconnected: Disconnected | None, deadline: float) -> PdfResult | None:
@@ -185,7 +229,8 @@ class Exports:
             cached = await asyncio.to_thread(self.store.cached_pdf, session_id, key)
         return None if cached is None or cached.pdf is None else PdfResult(cached.etag, cached.pdf)
 
-    def _compile_under_lease(self, stored: StoredReport, key: str, lang: str | None) -> tuple[bytes, str] | None:
+    def _compile_under_lease(self, stored: StoredReport, key: str, lang: str | None,
+                             theme: Theme | None = None) -> tuple[bytes, str] | None:
         """Compile-thread job: take the lease, render, cache, release; ``None`` if another instance has it.
 
         The lease is renewed while the compile runs, so it only expires when this
@@ -200,7 +245,7 @@ class Exports:
                                      name="texreport-lease")
         heartbeat.start()
         try:
-            pdf = self._timed_render(load_document(stored.data), lang, stored.generated_at)
+            pdf = self._timed_render(load_document(stored.data), lang, stored.generated_at, theme)
             etag = etag_of(pdf)
             self.store.save_pdf(session_id, key, etag, pdf)
             return pdf, etag
@@ -217,16 +262,21 @@ class Exports:
                 log.warning("lease_renewal_failed", extra={"error": type(error).__name__})
 
     async def stateless_pdf(self, report: Report, lang: str | None, *,
-                            is_disconnected: Disconnected | None = None) -> PdfResult:
+                            is_disconnected: Disconnected | None = None, theme: Theme | None = None) -> PdfResult:
         """A PDF of a report that is not stored (single flight by content, never cached)."""
-        material = "\0".join([canonical_json(report_data(report)), self.version, lang or ""])
+        material = "\0".join([canonical_json(report_data(report)), self.version, lang or "",
+                              theme.fingerprint if theme is not None else ""])
         key = "stateless:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
-        pdf = await self.queue.run(key, partial(self._timed_render, report, lang, None),
+        pdf = await self.queue.run(key, partial(self._timed_render, report, lang, None, theme),
                                    is_disconnected=is_disconnected)
         return PdfResult(etag_of(pdf), pdf)
 
-    def _timed_render(self, report: Report, lang: str | None, generated_at: datetime | None) -> bytes:
+    def _timed_render(self, report: Report, lang: str | None, generated_at: datetime | None,
+                      theme: Theme | None = None) -> bytes:
         began = time.monotonic()
-        pdf = self.render(report, lang=lang, generated_at=generated_at)
+        if theme is None:
+            pdf = self.render(report, lang=lang, generated_at=generated_at)
+        else:
+            pdf = self.render(report, lang=lang, generated_at=generated_at, theme=theme)
         self.metrics.compile_seconds.labels(self.compile_path).observe(time.monotonic() - began)
         return pdf

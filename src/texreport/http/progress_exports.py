@@ -27,9 +27,10 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import InputError
 from ..models import load_document
@@ -38,6 +39,9 @@ from .exports import PdfResult, etag_matches, etag_of
 from .records import CandidateSession, StoredReport
 from .render_queue import RenderQueue
 from .store import Store
+
+if TYPE_CHECKING:
+    from ..transports import Compiler
 
 __all__ = ["PROGRESS_CACHE_SIZE", "CandidateNotFound", "ProgressExports", "ProgressRenderer", "TooFewReports",
            "parse_documents", "pipeline_progress_renderer"]
@@ -65,15 +69,17 @@ class TooFewReports(Exception):
                          "report; a progress report needs at least 2 (generate them with GET /report first)")
 
 
-def pipeline_progress_renderer(timeout: float, *, warm: bool) -> ProgressRenderer:
-    """The real renderer: the progress pipeline under the service's compile limits."""
+def pipeline_progress_renderer(timeout: float, *, compiler: Compiler | None = None) -> ProgressRenderer:
+    """The real renderer: the progress pipeline under the service's compile limits, in ``compiler``
+    (the app's warm pool) or, without one, a fresh xelatex per job."""
     def render(inputs: Sequence[SessionInput], *, lang: str | None, generated_at: datetime | None) -> bytes:
         from ..compiler import CompileLimits
         from ..pipeline import RenderOptions
         from ..progress_pipeline import render_progress
 
-        options = RenderOptions(lang=lang, generated_at=generated_at, limits=CompileLimits(timeout=timeout),
-                                warm=warm)
+        options = RenderOptions(lang=lang, generated_at=generated_at, limits=CompileLimits(timeout=timeout))
+        if compiler is not None:
+            options = replace(options, compiler=compiler)
         return render_progress(inputs, options=options)
 
     return render

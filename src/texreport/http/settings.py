@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from ..theme import Theme, builtin_theme
+
 __all__ = ["Settings"]
 
 
@@ -24,6 +26,25 @@ class Settings:
     cors_origins: tuple[str, ...] = ()      # origins allowed to call the API from a browser; () = CORS off
     lease_seconds: float = 30.0             # a compile lease not renewed for this long is another instance's
     migrate_on_start: bool = True           # bring the database schema up to date when the app starts
+    render_ahead: bool | None = None        # compile a generated report's PDF before it is asked for
+                                            # (None: on with the real renderer, off with a test's fake)
+    themes: tuple[Theme, ...] = ()          # what ?theme=NAME may pick, the first is the default; (): default
+
+    def __post_init__(self) -> None:
+        names = [theme.name for theme in self.themes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"two themes share a name: {', '.join(names)}")
+
+    def offered_themes(self) -> tuple[Theme, ...]:
+        """The themes a request may pick by name; the first is used when it picks none."""
+        return self.themes or (builtin_theme(),)
+
+    def picked_theme(self, name: str | None) -> Theme | None:
+        """The theme a request names, ``None`` for the default; KeyError for one not offered."""
+        offered = {theme.name: theme for theme in self.offered_themes()}
+        if name is None or name == self.offered_themes()[0].name:
+            return None
+        return offered[name]
 
     def compiles(self) -> int:
         return self.max_compiles or os.cpu_count() or 1

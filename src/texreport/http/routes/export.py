@@ -8,7 +8,8 @@ from fastapi.responses import Response
 from ...errors import InputError
 from ...models import load_json
 from ...naming import content_disposition, is_safe_session_id
-from ..deps import ServicesDep, SessionId
+from ...theme import Theme
+from ..deps import Services, ServicesDep, SessionId
 from ..responses import PDF_TYPE, not_modified, pdf_response
 from ..statuses import ParameterInvalid, Rejected
 from .sessions import REPORT_BODY
@@ -27,8 +28,20 @@ def _checked_lang(lang: str | None) -> str | None:
     return lang
 
 
-@router.api_route(
-    "/api/interview/sessions/{session_id}/export", methods=["GET", "HEAD"],
+def _checked_theme(found: Services, name: str | None) -> Theme | None:
+    """The theme ``?theme=NAME`` picks among the configured ones (None: the default); never a path."""
+    try:
+        return found.settings.picked_theme(name)
+    except KeyError:
+        offered = ", ".join(theme.name for theme in found.settings.offered_themes())
+        raise ParameterInvalid("theme", f"must be one of: {offered}") from None
+
+
+EXPORT_PATH = "/api/interview/sessions/{session_id}/export"
+
+
+@router.get(
+    EXPORT_PATH,
     summary="Export the generated report as PDF (plain HTTP statuses, as the API page says)",
     responses={
         200: {"content": {PDF_TYPE: {}}, "description": "The PDF"},
@@ -42,10 +55,12 @@ def _checked_lang(lang: str | None) -> str | None:
     },
     response_class=Response,
 )
-async def export(request: Request, session_id: SessionId, found: ServicesDep, lang: str | None = None) -> Response:
+async def export(request: Request, session_id: SessionId, found: ServicesDep, lang: str | None = None,
+                 theme: str | None = None) -> Response:
     result = await found.exports.session_pdf(session_id, _checked_lang(lang),
                                              if_none_match=request.headers.get("if-none-match"),
-                                             is_disconnected=request.is_disconnected)
+                                             is_disconnected=request.is_disconnected,
+                                             theme=_checked_theme(found, theme))
     if result.pdf is None:
         return not_modified(result.etag)
     if_range = request.headers.get("if-range")
@@ -54,17 +69,24 @@ async def export(request: Request, session_id: SessionId, found: ServicesDep, la
                         head=request.method == "HEAD")
 
 
+# HEAD: the same handler (same headers, no body); kept out of the OpenAPI document, which has the GET.
+router.add_api_route(EXPORT_PATH, export, methods=["HEAD"], include_in_schema=False, response_class=Response)
+
+
 @router.post(
     "/api/reports/pdf", openapi_extra=REPORT_BODY,
     summary="Stateless: a report document in, its PDF out",
     responses={200: {"content": {PDF_TYPE: {}}, "description": "The PDF"}},
     response_class=Response,
 )
-async def stateless_pdf(request: Request, found: ServicesDep, lang: str | None = None) -> Response:
+async def stateless_pdf(request: Request, found: ServicesDep, lang: str | None = None,
+                        theme: str | None = None) -> Response:
     lang = _checked_lang(lang)
+    picked = _checked_theme(found, theme)
     report = load_json(await request.body())
     try:
-        result = await found.exports.stateless_pdf(report, lang, is_disconnected=request.is_disconnected)
+        result = await found.exports.stateless_pdf(report, lang, is_disconnected=request.is_disconnected,
+                                                   theme=picked)
     except InputError as error:
         raise Rejected(error, what="report cannot be rendered") from error
     safe = is_safe_session_id(report.session_id)

@@ -125,6 +125,7 @@ async def submit_answer(session_id: SessionId, submission: AnswerSubmission, fou
                            answer=submission.answer, score=submission.score, feedback=submission.feedback,
                            check=check)
     record = await run_in_threadpool(store_answer)
+    found.exports.report_changed(session_id)
     return envelope(session_view(record, report_generated=False))
 
 
@@ -134,6 +135,7 @@ async def get_report(session_id: SessionId, found: ServicesDep) -> JSONResponse:
         stored = await run_in_threadpool(found.store.generate_report, session_id, build_report)
     except InputError as error:
         raise Rejected(error, what="report cannot be generated") from error
+    found.exports.report_generated(stored)
     return envelope(stored.data)
 
 
@@ -141,5 +143,6 @@ async def get_report(session_id: SessionId, found: ServicesDep) -> JSONResponse:
 async def delete_session(session_id: SessionId, found: ServicesDep) -> JSONResponse:
     if not await run_in_threadpool(found.store.delete_session, session_id):
         raise SessionNotFound(session_id)
+    found.exports.report_changed(session_id)
     return envelope(None)
 

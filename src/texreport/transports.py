@@ -1,0 +1,180 @@
+r"""One compile interface, three implementations, one retry policy.
+
+In the spirit of httpx's transports: a :class:`Compiler` turns a prepared job
+(the fixed preamble files and one report's files, see
+:class:`texreport.pipeline.JobSource`) into PDF bytes under
+:class:`~texreport.compiler.CompileLimits`, and can be closed. Callers hold one
+and never ask which:
+
+* :class:`ColdCompiler` — a fresh sandboxed xelatex per job, from the precompiled
+  format when there is one (stateless; the default of ``RenderOptions``);
+* :class:`texreport.workers.WorkerPool` — warm xelatex workers that have already
+  loaded the preamble and fonts (the CLI, the launcher and the service each own one);
+* :class:`GroupCompiler` — several reports in ONE xelatex run, split into one
+  PDF each by xdvipdfmx (``texreport batch``); :meth:`GroupCompiler.compile_group`.
+
+:func:`compile_job` wraps any of them once with the retry policy: a compile that
+failed because xelatex refused its precompiled format (damaged but whole-sized)
+drops the format and runs the job once more (the next attempt rebuilds it, or
+runs without one). Every implementation writes its folder with
+:func:`texreport.jobdirs.write_files` and starts xelatex on a driver from
+:mod:`texreport.drivers`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+from .compiler import CompileLimits, compile_tex, compile_xdv, disk_full_as_error, kill_group, xdv_to_pdf
+from .drivers import (
+    BODY_NAME,
+    COLD_TEX_NAME,
+    GROUP_TEX_NAME,
+    cold_driver,
+    group_body_name,
+    group_driver,
+    group_prefix,
+)
+from .errors import CompileError
+from .formats import ensure_format, forget_format, format_path, format_refused
+from .jobdirs import job_folder, write_files
+
+__all__ = ["ColdCompiler", "Compiler", "GroupCompiler", "Job", "PreparedJob", "compile_job"]
+
+
+class PreparedJob(Protocol):
+    """What a compiler needs: file name → content, fixed (preamble) and per-document."""
+
+    @property
+    def fixed(self) -> Mapping[str, str]: ...
+
+    @property
+    def document(self) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True)
+class Job:
+    """A prepared job as plain files (``pipeline.JobSource`` is the other kind: it also carries its view)."""
+
+    fixed: Mapping[str, str]
+    document: Mapping[str, str]
+
+
+class Compiler(Protocol):
+    """Compile a prepared job under limits; close. Implementations raise a RenderError on failure."""
+
+    def compile(self, job: PreparedJob, *, limits: CompileLimits, keep_dir: Path | None = None) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+def compile_job(compiler: Compiler, job: PreparedJob, *, limits: CompileLimits,
+                keep_dir: Path | None = None) -> bytes:
+    """``compiler.compile`` under the one retry policy for a format xelatex refuses."""
+    try:
+        return compiler.compile(job, limits=limits, keep_dir=keep_dir)
+    except CompileError as error:
+        if not format_refused(error):
+            raise
+        refused = format_path(job.fixed)  # the format these files were compiled from
+        if refused is not None:
+            forget_format(refused)  # the next attempt builds it again, or runs without one
+    return compiler.compile(job, limits=limits, keep_dir=keep_dir)
+
+
+@dataclass(frozen=True)
+class ColdCompiler:
+    """A fresh sandboxed xelatex per job, in a job folder removed afterwards. Stateless."""
+
+    def compile(self, job: PreparedJob, *, limits: CompileLimits, keep_dir: Path | None = None) -> bytes:
+        fmt = ensure_format(job.fixed, limits=limits)
+        with disk_full_as_error(), job_folder("job") as folder_name:
+            folder = Path(folder_name)
+            write_files(folder, {**job.fixed, **job.document, COLD_TEX_NAME: cold_driver(fmt)})
+            try:
+                return compile_tex(folder, COLD_TEX_NAME, limits=limits, fmt=fmt).pdf.read_bytes()
+            finally:
+                if keep_dir is not None:
+                    shutil.copytree(folder, keep_dir, dirs_exist_ok=True)
+
+    def close(self) -> None:
+        """Nothing to release: every compile cleans up after itself."""
+
+
+_RANGE = re.compile(r"^TRRANGE (\d+) (START|END) (\d+)$", re.MULTILINE)
+
+
+class GroupCompiler:
+    """Several reports in ONE xelatex run; :meth:`close` kills the runs in progress (from any thread).
+
+    The preamble and fonts load once for the group (most of a report's CPU time);
+    each report runs in a TeX group on pages numbered from 1 (``\\TRrunreport`` in
+    texreport.sty) and xdvipdfmx writes each report's page range as its own PDF,
+    with its own metadata, outline and page total.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._processes: set[subprocess.Popen[bytes]] = set()
+        self._closed = False
+
+    def compile(self, job: PreparedJob, *, limits: CompileLimits, keep_dir: Path | None = None) -> bytes:
+        return self.compile_group([job], limits=limits, keep_dir=keep_dir)[0]
+
+    def compile_group(self, jobs: Sequence[PreparedJob], *, limits: CompileLimits,
+                      keep_dir: Path | None = None) -> list[bytes]:
+        """One PDF per job, in order; a RenderError if the shared run fails (``limits`` per report).
+
+        The jobs must have been prepared with ``name_prefix=drivers.group_prefix(n)``
+        (n from 1), so that their chart and code files do not collide.
+        """
+        if not jobs:
+            return []
+        run_limits = replace(limits, timeout=limits.timeout * len(jobs))
+        fmt = ensure_format(jobs[0].fixed, limits=run_limits)
+        with disk_full_as_error(), job_folder("batch") as folder_name:
+            folder = Path(folder_name)
+            files = {**jobs[0].fixed, GROUP_TEX_NAME: group_driver(fmt, len(jobs))}
+            for number, job in enumerate(jobs, start=1):
+                files.update({group_body_name(number) if name == BODY_NAME else name: content
+                              for name, content in job.document.items()})
+            write_files(folder, files)
+            try:
+                log = compile_xdv(folder, GROUP_TEX_NAME, limits=run_limits, on_start=self._register, fmt=fmt)
+                return [self._split(folder, log, number, limits) for number in range(1, len(jobs) + 1)]
+            finally:
+                if keep_dir is not None:
+                    shutil.copytree(folder, keep_dir, dirs_exist_ok=True)
+
+    def _split(self, folder: Path, log: str, number: int, limits: CompileLimits) -> bytes:
+        ranges = [(m.group(2), int(m.group(3))) for m in _RANGE.finditer(log) if int(m.group(1)) == number]
+        first = next((page for kind, page in ranges if kind == "START"), 0)
+        last = next((page for kind, page in ranges if kind == "END"), 0)
+        if not 0 < first <= last:
+            raise CompileError(f"report {number} of a batch group has no page range in the log")
+        pdf = xdv_to_pdf(folder, f"{GROUP_TEX_NAME[:-4]}.xdv", (first, last), f"{group_prefix(number)}report.pdf",
+                         limits=limits)
+        return pdf.read_bytes()
+
+    def _register(self, process: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._processes = {p for p in self._processes if p.poll() is None}
+            self._processes.add(process)
+            closed = self._closed
+        if closed:
+            kill_group(process)
+
+    def close(self) -> None:
+        """Kill every run in progress (their compiles raise); later runs are killed at start."""
+        with self._lock:
+            self._closed = True
+            processes = list(self._processes)
+        for process in processes:
+            kill_group(process)
