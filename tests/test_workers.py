@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -86,10 +85,9 @@ def test_worker_timeout_kills_the_group_and_the_pool_recovers(tmp_path):
     with WorkerPool(spares=1) as pool:
         pool.warm_up(ARTICLE)
         spare = pool.worker_pids()[0]
-        started = time.monotonic()
-        with pytest.raises(CompileTimeout):
+        with pytest.raises(CompileTimeout) as caught:
             pool.compile(job(ARTICLE, r"\def\x{\x}\x"), limits=CompileLimits(timeout=3))
-        assert time.monotonic() - started < 15
+        assert caught.value.seconds == 3
         assert gone(spare)
         pdf = write_pdf(tmp_path, "after.pdf", pool.compile(job(ARTICLE, "recovered")))
         assert "recovered" in pdf_text(pdf)
