@@ -8,12 +8,12 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hostile_support import default_sigint, xelatex_processes_in
+from waiting import wait_until
 
 from texreport.batch import expand_inputs, parse_shard, plan_batch
 from texreport.cli import cli
@@ -124,11 +124,8 @@ def test_ctrl_c_stops_cleanly(tmp_path, document):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_sigint,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not xelatex_processes_in(private_tmp) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert xelatex_processes_in(private_tmp), "no worker started"
-        time.sleep(1.0)
+        # interrupt while a compile runs: the case that must clean up
+        wait_until(lambda: xelatex_processes_in(private_tmp), "a batch worker's xelatex to start")
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
     finally:
@@ -136,8 +133,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, document):
             process.kill()
     assert process.returncode == 130, stderr.decode()
     assert b"interrupted" in stderr
-    time.sleep(0.2)
-    assert xelatex_processes_in(private_tmp) == []
+    wait_until(lambda: not xelatex_processes_in(private_tmp), "xelatex to be gone after the batch exited", 5)
     assert list(private_tmp.iterdir()) == []          # worker folders removed
     written = list(out.iterdir()) if out.exists() else []
     assert len(written) < 12

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -71,10 +70,10 @@ def test_pipe_input_runs_nothing(tmp_path):
 
 
 def test_endless_loop_is_killed_with_its_process_group(tmp_path):
-    started = time.monotonic()
-    with pytest.raises(CompileTimeout):
+    # the endless loop ends only by the wall-clock timeout (pytest's own timeout would catch a hang)
+    with pytest.raises(CompileTimeout) as caught:
         compile_body(tmp_path, r"\def\x{\x}\x", timeout=3)
-    assert time.monotonic() - started < 15
+    assert caught.value.seconds == 3
     assert processes_mentioning(str(tmp_path)) == []
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import secrets
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -208,14 +207,11 @@ def test_sandbox_alone_stops_the_case(planted_raw, tmp_path, case):
     packages = "".join(f"\\usepackage{{{name}}}\n" for name in case["raw"]["packages"])
     source = f"\\documentclass{{article}}\n{packages}\\begin{{document}}\nstart\n{planted.fill(case['text'])}\n\\end{{document}}\n"
     (job / "report.tex").write_bytes(source.encode("utf-8", errors="surrogatepass"))
-    started = time.monotonic()
     outcome = "pdf"
     try:
         compile_tex(job, "report.tex", limits=RAW_LIMITS)
     except (RenderError, UnsupportedCharacterError) as error:  # raw text may hold glyphs article's font lacks
         outcome = type(error).__name__
-    elapsed = time.monotonic() - started
-    assert elapsed < RAW_LIMITS.timeout + 10, (case["id"], elapsed)
     # nothing executed, nothing written outside the job folder
     assert not planted.marker.exists(), case["id"]
     after = planted.snapshot(planted.outside.parent, job) | planted.snapshot(tmp_path, job)

@@ -26,6 +26,7 @@ from texreport.fields import TEXT_FIELDS, walk
 from texreport.limits import MAX_COUNT, MAX_DOCUMENT_BYTES, MAX_INT_DIGITS
 from texreport.models import DocumentInvalid, load_document, load_json
 from texreport.reading import read_document
+from waiting import wait_until
 
 TEXREPORT = Path(sys.executable).parent / "texreport"
 
@@ -347,13 +348,11 @@ def sample_file_small(tmp_path, document) -> Path:
 
 
 def _wait_for_xelatex(folder: Path, process: subprocess.Popen[bytes]) -> None:
-    import time
-
-    deadline = time.monotonic() + 60
-    while not xelatex_processes_in(folder):
+    def started() -> bool:
         assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "xelatex never started"
-        time.sleep(0.02)
+        return bool(xelatex_processes_in(folder))
+
+    wait_until(started, "xelatex to start")
 
 
 @pytest.mark.parametrize("command, cache", [("render", "built"), ("render", "empty"), ("batch", "built")])

@@ -30,6 +30,7 @@ from texreport.http.app import Settings, create_app
 from texreport.http.exports import cache_key
 from texreport.http.server import JsonLogFormatter
 from texreport.naming import content_disposition
+from waiting import async_wait_until
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -355,17 +356,26 @@ async def create_generated_async(async_client, document, session_id: str) -> str
     return session_id
 
 
-async def wait_for(predicate, timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
+async def wait_for(predicate, timeout: float = 60.0) -> None:
+    await async_wait_until(predicate, "the renderer's first call", timeout)
+
+
+def recording(make_app):
+    """``make_app`` that also keeps the apps it built, so a scenario can read ``app.state.queue``."""
+    apps = []
+
+    def factory(**settings):
+        apps.append(make_app(**settings))
+        return apps[-1]
+
+    return factory, apps
 
 
 def test_saturation_answers_503_with_retry_after(make_app, renderer, doc):
     renderer.gate = threading.Event()
     ids = ["q" + uuid.uuid4().hex[:15] for _ in range(3)]
+
+    factory, apps = recording(make_app)
 
     async def scenario(async_client):
         for session_id in ids:
@@ -373,12 +383,12 @@ def test_saturation_answers_503_with_retry_after(make_app, renderer, doc):
         first = asyncio.create_task(async_client.get(f"{BASE}/{ids[0]}/export"))
         await wait_for(lambda: len(renderer.calls) == 1)
         second = asyncio.create_task(async_client.get(f"{BASE}/{ids[1]}/export"))
-        await asyncio.sleep(0.2)                              # queued behind the first
+        await async_wait_until(lambda: apps[0].state.queue.waiting == 1, "the second export queued behind the first")
         busy = await async_client.get(f"{BASE}/{ids[2]}/export")
         renderer.gate.set()
         return busy, await first, await second
 
-    busy, first, second = run_async(make_app, scenario, max_compiles=1, max_queue=1)
+    busy, first, second = run_async(factory, scenario, max_compiles=1, max_queue=1)
     assert busy.status_code == 503
     assert busy.headers["retry-after"].isdigit() and int(busy.headers["retry-after"]) >= 1
     assert_brief(busy.text)
@@ -390,15 +400,17 @@ def test_concurrent_exports_of_one_session_share_one_compile(make_app, renderer,
     renderer.gate = threading.Event()
     session_id = "f" + uuid.uuid4().hex[:15]
 
+    factory, apps = recording(make_app)
+
     async def scenario(async_client):
         await create_generated_async(async_client, doc, session_id)
         tasks = [asyncio.create_task(async_client.get(f"{BASE}/{session_id}/export")) for _ in range(6)]
         await wait_for(lambda: len(renderer.calls) == 1)
-        await asyncio.sleep(0.2)
+        await async_wait_until(lambda: apps[0].state.queue.stats.joined == 5, "five exports joining the first")
         renderer.gate.set()
         return await asyncio.gather(*tasks)
 
-    responses = run_async(make_app, scenario, max_compiles=1, max_queue=0)
+    responses = run_async(factory, scenario, max_compiles=1, max_queue=0)
     assert [r.status_code for r in responses] == [200] * 6
     assert len({r.content for r in responses}) == 1 and len({r.headers["etag"] for r in responses}) == 1
     assert renderer.renders(session_id) == 1

@@ -19,6 +19,7 @@ import httpx
 
 from texreport.http.app import Settings, create_app
 from texreport.http.exports import cache_key
+from waiting import async_wait_until
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 BASE = "/api/interview/sessions"
@@ -49,12 +50,8 @@ def instance(db_url: str, renderer: GatedRenderer, **settings):
                       renderer=renderer)
 
 
-async def wait_for(predicate, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.01)):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not reached")
+async def wait_for(predicate, timeout: float = 60.0) -> None:
+    await async_wait_until(predicate, "the other instance's lease state", timeout)
 
 
 def counting_lease_checks(app) -> list[int]:

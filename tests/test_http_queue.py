@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 
 import pytest
 
 from texreport.http.render_queue import ClientGone, QueueFull, RenderQueue
+from waiting import async_wait_until
 
 
 class GatedJob:
@@ -34,17 +34,12 @@ class GatedJob:
                 self.concurrent -= 1
 
 
-async def settle() -> None:
-    for _ in range(5):
-        await asyncio.sleep(0.02)
-
-
 def test_concurrency_is_bounded_and_overflow_is_rejected():
     async def scenario():
         queue = RenderQueue(max_concurrent=2, max_waiting=1)
         job = GatedJob()
         tasks = [asyncio.create_task(queue.run(f"k{n}", lambda n=n: job(f"r{n}"))) for n in range(3)]
-        await settle()
+        await async_wait_until(lambda: job.concurrent == 2, "two jobs running in their threads")
         assert (queue.running, queue.waiting) == (2, 1)
         with pytest.raises(QueueFull) as busy:
             await queue.run("k3", job)
@@ -65,7 +60,7 @@ def test_single_flight_shares_one_job_and_does_not_use_queue_room():
         queue = RenderQueue(max_concurrent=1, max_waiting=0)
         job = GatedJob()
         tasks = [asyncio.create_task(queue.run("same", job)) for _ in range(6)]
-        await settle()
+        await async_wait_until(lambda: job.concurrent == 1 and queue.stats.joined == 5, "one job, five joined")
         job.gate.set()
         assert await asyncio.gather(*tasks) == ["done"] * 6
         assert job.runs == 1 and queue.stats.joined == 5
@@ -78,11 +73,16 @@ def test_a_shared_failure_reaches_every_waiter():
     async def scenario():
         queue = RenderQueue(max_concurrent=1, max_waiting=0)
 
+        release = threading.Event()
+
         def boom():
-            time.sleep(0.1)
+            assert release.wait(10), "never released"
             raise ValueError("no pdf")
 
-        results = await asyncio.gather(*[queue.run("k", boom) for _ in range(3)], return_exceptions=True)
+        waiters = asyncio.gather(*[queue.run("k", boom) for _ in range(3)], return_exceptions=True)
+        await async_wait_until(lambda: queue.stats.joined == 2, "two requests joining the failing job")
+        release.set()
+        results = await waiters
         assert all(isinstance(r, ValueError) for r in results)
         assert queue.stats.started == 1
         queue.close()
@@ -96,25 +96,24 @@ def test_a_job_whose_clients_left_before_it_started_is_dropped():
         blocker = GatedJob()
         queued = GatedJob()
         first = asyncio.create_task(queue.run("busy", blocker))
-        await settle()
+        await async_wait_until(lambda: blocker.concurrent == 1, "the blocker running")
         gone = asyncio.Event()
 
         async def disconnected() -> bool:
             return gone.is_set()
 
         waiting = asyncio.create_task(queue.run("queued", queued, is_disconnected=disconnected))
-        await settle()
-        assert queue.waiting == 1
+        await async_wait_until(lambda: queue.waiting == 1, "a job waiting for the slot")
         gone.set()
         with pytest.raises(ClientGone):
             await waiting
-        await settle()
-        assert queue.waiting == 0 and queue.stats.abandoned == 1
+        await async_wait_until(lambda: queue.waiting == 0, "the abandoned job leaving the queue")
+        assert queue.stats.abandoned == 1
         blocker.gate.set()
         queued.gate.set()
         assert await first == "done"
-        await settle()
-        assert queued.runs == 0          # never compiled
+        await async_wait_until(lambda: queue.running == 0, "the slot freed")
+        assert queued.runs == 0 and queue.stats.started == 1          # never compiled
         queue.close()
 
     asyncio.run(scenario())
@@ -132,11 +131,8 @@ def test_a_running_job_finishes_after_its_client_left():
             await queue.run("k", job, is_disconnected=gone)
         assert queue.running == 1        # still compiling: bounded by the compiler's timeout
         job.gate.set()
-        for _ in range(50):
-            if queue.running == 0:
-                break
-            await asyncio.sleep(0.02)
-        assert queue.running == 0 and job.runs == 1
+        await async_wait_until(lambda: queue.running == 0, "the abandoned running job finishing")
+        assert job.runs == 1
         queue.close()
 
     asyncio.run(scenario())
@@ -148,9 +144,9 @@ def test_cancelled_request_does_not_cancel_a_shared_job():
         job = GatedJob()
         a = asyncio.create_task(queue.run("k", job))
         b = asyncio.create_task(queue.run("k", job))
-        await settle()
+        await async_wait_until(lambda: job.concurrent == 1 and queue.stats.joined == 1, "one job, one joined")
         a.cancel()
-        await settle()
+        await async_wait_until(a.done, "the first request cancelled")
         job.gate.set()
         assert await b == "done"
         queue.close()

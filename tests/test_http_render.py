@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
-import time
 import uuid
 
 import pytest
@@ -52,18 +51,13 @@ def test_real_export_is_cached_and_invalidated(tmp_path, document):
     with TestClient(app) as client:
         assert client.post(BASE, json=document).status_code == 200
         client.get(f"{BASE}/{session_id}/report")
-        began = time.monotonic()
         first = client.get(f"{BASE}/{session_id}/export")
-        compile_seconds = time.monotonic() - began
         assert first.status_code == 200 and renderer.calls == 1
         text = pdf_text(first.content)
         assert session_id in text and document["candidate"]["name"] in text
 
-        began = time.monotonic()
         again = client.get(f"{BASE}/{session_id}/export")
-        cached_seconds = time.monotonic() - began
-        assert again.content == first.content and renderer.calls == 1
-        assert cached_seconds < compile_seconds / 5, (cached_seconds, compile_seconds)
+        assert again.content == first.content and renderer.calls == 1  # served from the cache: no compile
 
         client.post(f"{BASE}/{session_id}/answers", json={"questionIndex": 0, "answer": "全新的回答：值相等与引用相等"})
         client.get(f"{BASE}/{session_id}/report")

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from texreport.errors import CompileError, CompileTimeout, InputError, RenderErr
 from texreport.pipeline import RenderOptions, render, render_to_file
 
 from hostile_support import default_sigint, open_fds, xelatex_processes_in
+from waiting import wait_until
 
 TEXREPORT = Path(sys.executable).parent / "texreport"
 
@@ -39,21 +39,19 @@ def private_tmp(tmp_path, monkeypatch):
 
 
 def assert_clean(folder: Path, *, wait: float = 5.0) -> None:
-    deadline = time.monotonic() + wait
-    while xelatex_processes_in(folder) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert xelatex_processes_in(folder) == []
+    wait_until(lambda: not xelatex_processes_in(folder), f"xelatex processes in {folder} to end", wait)
     assert sorted(p.name for p in folder.iterdir()) == []
 
 
 def _wait_for_xelatex(folder: Path, timeout: float = 30.0) -> list[tuple[int, str]]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [(pid, what) for pid, what in xelatex_processes_in(folder) if "xelatex" in what]
-        if found:
-            return found
-        time.sleep(0.02)
-    raise AssertionError("xelatex never started")
+    found: list[tuple[int, str]] = []
+
+    def started() -> bool:
+        found[:] = [(pid, what) for pid, what in xelatex_processes_in(folder) if "xelatex" in what]
+        return bool(found)
+
+    wait_until(started, "xelatex to start", timeout)
+    return found
 
 
 def _break_tex(monkeypatch) -> None:

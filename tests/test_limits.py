@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -197,13 +196,17 @@ def test_document_bytes_limit():
     assert caught.value.limit == models.MAX_DOCUMENT_BYTES and str(models.MAX_DOCUMENT_BYTES) in str(caught.value)
 
 
-def test_huge_list_is_refused_before_validation(document):
+def test_huge_list_is_refused_before_validation(document, monkeypatch):
     # 100,000 invalid entries: refused on length alone, long before pydantic would list 100,000 errors.
     document["questionDetails"] = [{}] * 100_000
-    started = time.monotonic()
-    with pytest.raises(LimitError):
+
+    def must_not_validate(cls, *args, **kwargs):
+        raise AssertionError("pydantic validation ran on a list over the limit")
+
+    monkeypatch.setattr(models.Report, "model_validate", classmethod(must_not_validate))
+    with pytest.raises(LimitError) as caught:
         load_document(document)
-    assert time.monotonic() - started < 0.5
+    assert "questionDetails" in str(caught.value)
 
 
 def test_limits_are_checked_before_anything_compiles(document, monkeypatch):
@@ -244,28 +247,26 @@ def _compile(folder: Path, body: str, limits: CompileLimits) -> None:
 
 
 def test_wall_clock_timeout_kills_a_runaway(tmp_path):
-    started = time.monotonic()
+    # the endless loop ends only by the wall-clock timeout (pytest's own timeout would catch a hang)
     with pytest.raises(CompileTimeout) as caught:
         _compile(tmp_path / "job", r"\def\x{\x}\x", CompileLimits(timeout=2))
-    elapsed = time.monotonic() - started
-    assert caught.value.seconds == 2 and elapsed < 6
+    assert caught.value.seconds == 2
     assert xelatex_processes_in(tmp_path / "job") == []
 
 
 def test_cpu_rlimit_stops_a_busy_loop_before_the_wall_clock(tmp_path):
-    started = time.monotonic()
+    # a wall clock far beyond the CPU limit: only the rlimit's signal can end the run (CompileTimeout is no
+    # CompileError, so a run ended by the wall clock fails this test)
     with pytest.raises(CompileError) as caught:
-        _compile(tmp_path / "job", r"\loop\iftrue\repeat", CompileLimits(timeout=60, max_cpu_seconds=2))
-    assert time.monotonic() - started < 20
+        _compile(tmp_path / "job", r"\loop\iftrue\repeat", CompileLimits(timeout=3600, max_cpu_seconds=2))
     assert "SIGXCPU" in str(caught.value) or "SIGKILL" in str(caught.value)
 
 
 def test_file_size_rlimit_stops_a_page_flood(tmp_path):
-    started = time.monotonic()
+    # a wall clock far beyond what the flood needs to reach the size limit: only the rlimit can end the run
     with pytest.raises(CompileError):
         _compile(tmp_path / "job", r"\loop\null\newpage\iftrue\repeat",
-                 CompileLimits(timeout=60, max_file_bytes=256 * 1024))
-    assert time.monotonic() - started < 30
+                 CompileLimits(timeout=3600, max_file_bytes=256 * 1024))
     assert all(p.stat().st_size <= 256 * 1024 for p in (tmp_path / "job").iterdir())
 
 

@@ -32,6 +32,7 @@ pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
 from hostile_support import rss_kib, xelatex_processes_in  # noqa: E402
+from waiting import wait_until  # noqa: E402
 
 TEXREPORT = Path(sys.executable).parent / "texreport"
 LOAD_SECONDS = float(os.environ.get("TEXREPORT_LOAD_SECONDS", "20"))
@@ -62,16 +63,17 @@ class Server:
                 [str(TEXREPORT), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", self.db_url, *self.extra],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder, env=env)
         self.base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError((self.folder / "server.log").read_text(errors="replace")[-2000:])
-            try:
-                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        wait_until(self._answers, "texreport serve to answer /healthz", 60, interval=0.1)
+        return self
+
+    def _answers(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError((self.folder / "server.log").read_text(errors="replace")[-2000:])
+        try:
+            return httpx.get(self.base + "/healthz", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -187,20 +189,14 @@ def test_kill_9_mid_compile_loses_no_session_and_restart_exports(tmp_path, repor
 
         exporter = threading.Thread(target=export)
         exporter.start()
-        deadline = time.monotonic() + 60
-        while not _stray_compiles(server) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert _stray_compiles(server), "no compile started"
+        wait_until(lambda: _stray_compiles(server), "the export's compile to start")
         server.kill9()
         exporter.join(60)
         assert "error" in result  # the connection dropped; no half PDF was served as complete
     finally:
         server.stop()
     # Orphaned compiles end on their own (their own process group survives the server): wait for them.
-    deadline = time.monotonic() + 90
-    while _stray_compiles(server) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    orphans = _stray_compiles(server)
+    wait_until(lambda: not _stray_compiles(server), "the orphaned compiles to end on their own", 90)
     restarted = Server(tmp_path, db_url).start()
     try:
         with httpx.Client(base_url=restarted.base, timeout=120) as client:
@@ -212,7 +208,6 @@ def test_kill_9_mid_compile_loses_no_session_and_restart_exports(tmp_path, repor
             assert response.content.rstrip().endswith(b"%%EOF")
     finally:
         restarted.stop()
-    assert orphans == []
     # The killed server's worker folders are removed by the restarted one (jobdirs.remove_orphans).
     leftovers = sorted(p.name for p in server.tmp.iterdir() if p.name.startswith("texreport-"))
     assert leftovers == []
@@ -226,18 +221,13 @@ def test_postgres_restart_fails_cleanly_and_recovers(tmp_path, report_document, 
             session_id = f"pg{uuid.uuid4().hex[:10]}"
             _create(client, report_document, session_id)
             pg_restart()
-            seen = Counter()
-            deadline = time.monotonic() + 60
-            recovered = False
-            while time.monotonic() < deadline:
+
+            def recovered() -> bool:
                 response = client.get(f"/api/interview/sessions/{session_id}/report")
-                seen[response.status_code] += 1
                 assert response.status_code in (200, 503), response.text[:300]
-                if response.status_code == 200:
-                    recovered = True
-                    break
-                time.sleep(0.5)
-            assert recovered, dict(seen)
+                return response.status_code == 200
+
+            wait_until(recovered, "the report to be served again after the PostgreSQL restart", 60, interval=0.5)
             response = client.get(f"/api/interview/sessions/{session_id}/export")
             assert response.status_code == 200 and response.content.startswith(b"%PDF-")
     finally:
@@ -255,15 +245,17 @@ def test_client_disconnect_mid_compile_leaves_nothing_behind(tmp_path, report_do
         with socket.create_connection((host, int(port)), timeout=10) as raw:
             raw.sendall(f"GET /api/interview/sessions/{session_id}/export HTTP/1.1\r\n"
                         f"Host: {host}\r\nConnection: close\r\n\r\n".encode())
-            time.sleep(0.3)  # the export is accepted and its compile starts; then the client is gone
+            # the export is accepted and its compile starts; then the client is gone
+            wait_until(lambda: _stray_compiles(server), "the export's compile to start")
         with httpx.Client(base_url=server.base, timeout=120) as client:
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:  # the abandoned compile fills the cache
-                response = client.get(f"/api/interview/sessions/{session_id}/export")
-                if response.status_code == 200:
-                    break
-                time.sleep(0.5)
-            assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+            responses = []
+
+            def served() -> bool:  # the abandoned compile fills the cache
+                responses.append(client.get(f"/api/interview/sessions/{session_id}/export"))
+                return responses[-1].status_code == 200
+
+            wait_until(served, "the abandoned compile's PDF to be served", 90, interval=0.5)
+            assert responses[-1].content.startswith(b"%PDF-")
     finally:
         server.stop()
     assert _stray_compiles(server) == []
@@ -361,9 +353,8 @@ def _kill_mid_compile(server: Server, pg_url: str, report_document: dict) -> str
     url = f"{server.base}/api/interview/sessions/{victim}/export"
     hung_up = threading.Thread(target=lambda: _swallow(lambda: httpx.get(url, timeout=120)))
     hung_up.start()
-    deadline = time.monotonic() + 60
-    while not (_lease_rows(pg_url, victim) and _stray_compiles(server)) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: _lease_rows(pg_url, victim) and _stray_compiles(server),
+               "the instance to take the lease and start compiling")
     assert _lease_rows(pg_url, victim) == 1, "the instance never took the lease"
     server.kill9()
     hung_up.join(60)

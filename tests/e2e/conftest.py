@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,8 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
 import httpx
+
+from waiting import wait_until
 
 TEXREPORT = Path(sys.executable).parent / "texreport"
 
@@ -53,17 +54,21 @@ def start_server(db_url: str, log_path: Path, *extra: str) -> Server:
             stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, cwd=log_path.parent,
         )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def answers() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"texreport serve exited: {log_path.read_text(errors='replace')[-2000:]}")
         try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return Server(base_url, port, process, log_path)
+            return httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200
         except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("texreport serve did not answer /healthz within 30 s")
+            return False
+
+    try:
+        wait_until(answers, "texreport serve to answer /healthz", 30, interval=0.1)
+    except AssertionError:
+        process.kill()
+        raise
+    return Server(base_url, port, process, log_path)
 
 
 def stop_server(server: Server) -> int:

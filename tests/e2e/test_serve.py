@@ -6,7 +6,6 @@ import json
 import re
 import socket
 import subprocess
-import time
 import uuid
 from urllib.parse import unquote
 
@@ -14,6 +13,7 @@ import httpx
 import pytest
 
 from texreport.naming import content_disposition
+from waiting import wait_until
 
 BASE = "/api/interview/sessions"
 
@@ -115,13 +115,15 @@ def test_raw_crlf_in_the_request_line_is_refused(sqlite_server):
 
 def test_request_logs_are_json_with_the_request_id(sqlite_server):
     httpx.get(f"{sqlite_server.base_url}/healthz", headers={"X-Request-ID": "e2e-log-check"})
-    for _ in range(50):
+    hits: list[dict] = []
+
+    def logged() -> bool:
         entries = [json.loads(line) for line in sqlite_server.log_lines() if line.startswith("{")]
-        hits = [e for e in entries if e.get("request_id") == "e2e-log-check"]
-        if hits:
-            break
-        time.sleep(0.1)
-    assert hits and hits[0]["path"] == "/healthz" and hits[0]["status"] == 200 and hits[0]["level"] == "info"
+        hits[:] = [e for e in entries if e.get("request_id") == "e2e-log-check"]
+        return bool(hits)
+
+    wait_until(logged, "the request's log line", 10, interval=0.1)
+    assert hits[0]["path"] == "/healthz" and hits[0]["status"] == 200 and hits[0]["level"] == "info"
 
 
 def test_sigterm_stops_the_server_cleanly(tmp_path, server_control):
