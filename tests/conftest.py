@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from pdfcheck import render_file
 from pgserver import PrivateServer, discard, start_private_server
 

@@ -9,13 +9,12 @@ import html
 import json
 import re
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-
 FIXTURES = Path(__file__).parent / "fixtures"
-GENERATED_AT = datetime(2026, 11, 29, 14, 30, tzinfo=timezone.utc)
+GENERATED_AT = datetime(2026, 11, 29, 14, 30, tzinfo=UTC)
 
 
 def pdf_text(path: Path, *, layout: bool = False, first: int | None = None, last: int | None = None) -> str:

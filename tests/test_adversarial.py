@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pdfcheck import body_text, word_boxes, render_file, squash
+from pdfcheck import body_text, render_file, squash, word_boxes
 
 MARKER = "/tmp/texreport-adversarial-pwned"
 TOKEN = "".join("abcdefghij"[i % 10] for i in range(2000))

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hostile_support import default_sigint, xelatex_processes_in
-from waiting import wait_until
 
+from hostile_support import default_sigint, xelatex_processes_in
+from pdfcheck import pdf_text
 from texreport.batch import expand_inputs, parse_shard, plan_batch
 from texreport.cli import cli
 from texreport.errors import InputError
-
-from pdfcheck import pdf_text
+from waiting import wait_until
 
 
 def small(document, session_id: str, questions: int = 1):

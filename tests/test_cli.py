@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from texreport.cli import cli
-from texreport.errors import CompileError
-
 from hostile_support import xelatex_processes_in
 from pdfcheck import pdf_text, squash
+from texreport.cli import cli
+from texreport.errors import CompileError
 
 TEXREPORT = [sys.executable, "-m", "texreport.cli"]
 

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from texreport.compiler import CompileLimits, compile_tex, parse_log, sandbox_environment
-from texreport.errors import CompileError, CompileTimeout, UnsupportedCharacterError
-
 from hostile_support import processes_mentioning
 from pdfcheck import FIXTURES, pdf_text
+from texreport.compiler import CompileLimits, compile_tex, parse_log, sandbox_environment
+from texreport.errors import CompileError, CompileTimeout, UnsupportedCharacterError
 
 LOGS = FIXTURES / "logs"
 

@@ -21,11 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from hostile_support import body_text, full_text, link_targets, squash, words_outside_margins, xelatex_processes_in
 from texreport.compiler import CompileLimits, compile_tex
 from texreport.errors import RenderError, UnsupportedCharacterError
 from texreport.pipeline import RenderOptions, render_to_file
-
-from hostile_support import body_text, full_text, link_targets, squash, words_outside_margins, xelatex_processes_in
 
 CORPUS = json.loads((Path(__file__).parent / "fixtures" / "adversarial.json").read_text(encoding="utf-8"))
 CASES = CORPUS["cases"]

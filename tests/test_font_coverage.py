@@ -9,12 +9,11 @@ import unicodedata
 
 import pytest
 
+from hostile_support import ALPHABETS, UNCOVERED
 from texreport import fonts
 from texreport.errors import UnsupportedCharacterError
 from texreport.fonts import default_chain, font_class
 from texreport.pipeline import prepare
-
-from hostile_support import ALPHABETS, UNCOVERED
 
 FACES = {
     "latin text": fonts.LATIN_TEXT,

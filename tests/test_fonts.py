@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -132,7 +133,7 @@ def test_cjk_class_table_matches_xetex(tmp_path: Path) -> None:
     rows = [tuple(map(int, line.split())) for line in (tmp_path / "classes.txt").read_text().split("\n") if line.strip()]
     sub_block_classes = {cls for cp, cls in rows if cls > 8}
     rows.append((0x110000, -1))
-    for (start, cls), (next_start, _) in zip(rows, rows[1:]):
+    for (start, cls), (next_start, _) in itertools.pairwise(rows):
         expected = "latin" if cls in (0, 4, 5, 6) else ("symbols" if cls in sub_block_classes else "cjk")
         for cp in {start, next_start - 1, (start + next_start - 1) // 2}:
             assert font_class(chr(cp)) == expected, f"U+{cp:04X} class {cls}"

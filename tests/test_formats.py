@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pdfcheck import GENERATED_AT, load_fixture, pdf_text, render_file, word_boxes
 from texreport import formats
 from texreport.cli import cli
 from texreport.compiler import check_log
@@ -25,8 +26,6 @@ from texreport.errors import RenderError
 from texreport.formats import ensure_format, fixed_files, preamble_input
 from texreport.pipeline import RenderOptions, prepare, render
 from texreport.workers import Worker, WorkerPool
-
-from pdfcheck import GENERATED_AT, load_fixture, pdf_text, render_file, word_boxes
 
 
 @pytest.fixture(scope="module")

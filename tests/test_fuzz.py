@@ -25,12 +25,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
+from hostile_support import ALPHABETS, INVISIBLE, UNCOVERED, body_text, squash, words_outside_margins
 from texreport.errors import UnsupportedCharacterError
 from texreport.fonts import default_chain
 from texreport.models import load_document
 from texreport.pipeline import RenderOptions, check_characters, render_to_file
-
-from hostile_support import ALPHABETS, INVISIBLE, UNCOVERED, body_text, squash, words_outside_margins
 
 _COMMON = dict(deadline=None, database=None, print_blob=True,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

@@ -19,11 +19,10 @@ from pathlib import Path
 import pytest
 
 import texreport.pipeline as pipeline
+from hostile_support import default_sigint, open_fds, xelatex_processes_in
 from texreport.compiler import CompileLimits
 from texreport.errors import CompileError, CompileTimeout, InputError, RenderError
 from texreport.pipeline import RenderOptions, render, render_to_file
-
-from hostile_support import default_sigint, open_fds, xelatex_processes_in
 from waiting import wait_until
 
 TEXREPORT = Path(sys.executable).parent / "texreport"
@@ -95,7 +94,7 @@ def test_killed_xelatex_leaves_nothing(private_tmp, document):
     def run():
         try:
             outcome["result"] = render(document)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             outcome["result"] = error
 
     worker = threading.Thread(target=run)

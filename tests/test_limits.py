@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from hostile_support import xelatex_processes_in
 from texreport import models
 from texreport.compiler import CompileLimits, compile_tex
 from texreport.errors import CompileError, CompileTimeout, InputError, LimitError
 from texreport.models import load_document, load_json
-
-from hostile_support import xelatex_processes_in
 
 TEXREPORT = Path(sys.executable).parent / "texreport"
 
@@ -158,9 +157,8 @@ def test_line_limit_per_field(document):
 
 def test_fields_at_their_limits_render(document, tmp_path):
     # The limits are honest: the worst shapes the limits allow compile (measured ~2-3 s).
-    from texreport.pipeline import render
-
     from hostile_support import pdf_page_count
+    from texreport.pipeline import render
 
     document["questionDetails"][0]["userAnswer"] = "多" * models.MAX_TEXT_CHARS
     document["questionDetails"][0]["feedback"] = "\n".join(["a"] * models.MAX_TEXT_LINES)
@@ -173,10 +171,10 @@ def test_fields_at_their_limits_render(document, tmp_path):
 
 def test_issue_examples_are_refused(document):
     document["questionDetails"][0]["userAnswer"] = "a" * 200_000
-    with pytest.raises(LimitError, match="questionDetails.0.userAnswer.*200000.*20000"):
+    with pytest.raises(LimitError, match=r"questionDetails.0.userAnswer.*200000.*20000"):
         load_document(document)
     _questions(document, 2000)
-    with pytest.raises(LimitError, match="questionDetails.*2000.*500"):
+    with pytest.raises(LimitError, match=r"questionDetails.*2000.*500"):
         load_document(document)
 
 

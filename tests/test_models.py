@@ -6,15 +6,14 @@ import copy
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from texreport.fields import TEXT_FIELDS
-
 from texreport.errors import InputError
+from texreport.fields import TEXT_FIELDS
 from texreport.models import (
     DocumentInvalid,
     Report,
@@ -329,7 +328,7 @@ def test_normalize_language_rejects(value: object) -> None:
     [
         ({"dateTime": "2026-11-29T14:30:00"}, datetime(2026, 11, 29, 14, 30)),
         ({"dateTime": "2026-11-29 14:30"}, datetime(2026, 11, 29, 14, 30)),
-        ({"dateTime": "2026-11-29T14:30:00Z"}, datetime(2026, 11, 29, 14, 30, tzinfo=timezone.utc)),
+        ({"dateTime": "2026-11-29T14:30:00Z"}, datetime(2026, 11, 29, 14, 30, tzinfo=UTC)),
         (
             {"dateTime": "2026-11-29T14:30:00+08:00"},
             datetime(2026, 11, 29, 14, 30, tzinfo=timezone(timedelta(hours=8))),

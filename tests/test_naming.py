@@ -1,5 +1,5 @@
-from urllib.parse import unquote
 import re
+from urllib.parse import unquote
 
 import pytest
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pypdf
 
-from pdfcheck import body_text, GENERATED_AT, pdf_pages, pdf_text, pdfinfo, render_file, squash
+from pdfcheck import GENERATED_AT, body_text, pdf_pages, pdf_text, pdfinfo, render_file, squash
 
 
 def visible(text: str) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 psycopg = pytest.importorskip("psycopg")
 
-from pgserver import ROLE, discard, start_private_server
+from pgserver import ROLE, discard, start_private_server  # noqa: E402 - after the importorskip
 
 
 def _connect(port: int):

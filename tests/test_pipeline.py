@@ -10,10 +10,9 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from pdfcheck import GENERATED_AT, pdf_text, render_file, squash, word_boxes
 from texreport.errors import CompileError, InputError
 from texreport.pipeline import RenderOptions, render, write_atomic
-
-from pdfcheck import word_boxes, GENERATED_AT, pdf_text, render_file, squash
 
 
 @pytest.fixture
@@ -27,7 +26,7 @@ def private_tmp(tmp_path, monkeypatch):
 
 def small_document(document, scores):
     details = document["questionDetails"][: len(scores)]
-    for detail, score in zip(details, scores):
+    for detail, score in zip(details, scores, strict=True):
         detail["score"] = score
     document["questionDetails"] = details
     document["referenceAnswers"] = [r for r in document["referenceAnswers"]

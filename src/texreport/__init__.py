@@ -35,8 +35,16 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .errors import (CompileError, CompileTimeout, InputError, LimitError, RenderError,
-                         TexreportError, ToolMissingError, UnsupportedCharacterError)
+    from .errors import (
+        CompileError,
+        CompileTimeout,
+        InputError,
+        LimitError,
+        RenderError,
+        TexreportError,
+        ToolMissingError,
+        UnsupportedCharacterError,
+    )
     from .models import Report, load_document, load_json
     from .pipeline import RenderOptions, render, render_to_file
 

@@ -14,8 +14,8 @@ templates used by :mod:`texreport.view` to build the derived improvement plan.
 
 from __future__ import annotations
 
-from types import MappingProxyType
 from collections.abc import Mapping
+from types import MappingProxyType
 
 __all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "labels_for"]
 
@@ -78,7 +78,8 @@ _ZH: dict[str, str] = {
     "plan_general": "综合提升",
     "plan_keep_sharp": "保持优势",
     "plan_review_question": "复习第 {number} 题（{score} 分）：找出答案中的遗漏与错误，重新组织答案并限时口述一遍。",
-    "plan_review_question_points": "复习第 {number} 题（{score} 分）：对照参考答案逐条补齐 {points} 个要点，再限时口述一遍。",
+    "plan_review_question_points":
+        "复习第 {number} 题（{score} 分）：对照参考答案逐条补齐 {points} 个要点，再限时口述一遍。",
     "plan_answer_question": "第 {number} 题未作答：先独立写出答案，再对照参考答案查漏补缺。",
     "plan_answer_question_no_reference": "第 {number} 题未作答：先借助下列学习资源独立写出答案，再限时口述一遍。",
     "plan_keep_sharp_action": "各分类均在 80 分以上：每周挑选本方向的一道题限时作答，保持状态。",

@@ -35,9 +35,9 @@ from .jobdirs import write_files
 from .models import Report, iter_text_fields, load_document
 from .paths import user_file_mode, write_atomic
 from .templating import render_template
+from .theme import Theme, resolve_theme
 from .transports import ColdCompiler, Compiler
 from .transports import compile_job as compile_with_retry
-from .theme import Theme, resolve_theme
 from .view import build_view
 
 __all__ = [

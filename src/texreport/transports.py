@@ -53,7 +53,7 @@ class PreparedJob(Protocol):
     """What a compiler needs: file name → content, fixed (preamble) and per-document."""
 
     @property
-    def fixed(self) -> Mapping[str, str]: ...
+    def fixed(self) -> Mapping[str, str | bytes]: ...
 
     @property
     def document(self) -> Mapping[str, str]: ...
@@ -63,7 +63,7 @@ class PreparedJob(Protocol):
 class Job:
     """A prepared job as plain files (``pipeline.JobSource`` is the other kind: it also carries its view)."""
 
-    fixed: Mapping[str, str]
+    fixed: Mapping[str, str | bytes]
     document: Mapping[str, str]
 
 

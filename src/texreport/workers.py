@@ -66,7 +66,8 @@ def _fingerprint(fixed: Mapping[str, str | bytes], limits: CompileLimits, fmt: P
     digest.update(repr((fmt, stat and (stat.st_ino, stat.st_size, stat.st_mtime_ns))).encode())
     for name in sorted(fixed):
         content = fixed[name]
-        digest.update(name.encode() + b"\0" + (content if isinstance(content, bytes) else content.encode("utf-8")) + b"\0")
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        digest.update(name.encode() + b"\0" + data + b"\0")
     # rlimits are set when the process starts; the timeout applies per job, so it is not part of the key.
     digest.update(repr(limits.rlimits).encode())
     return digest.hexdigest()
