@@ -122,7 +122,9 @@ def test_tex_writes_source_and_csv(tmp_path, sample_file):
     assert result.returncode == 0, result.stderr
     names = {p.name for p in out.iterdir()}
     assert {"report.tex", "texreport.sty"} <= names
-    assert any(n.endswith(".csv") for n in names) and any(n.startswith("code-") for n in names)
+    assert any(n.endswith(".csv") for n in names)
+    # Code blocks are typeset from escaped, highlighted tokens in the body (no code files since issue 11).
+    assert "\\begin{TRcodeblock}" in (out / "body.tex").read_text(encoding="utf-8")
     for csv in out.glob("*.csv"):
         header, *rows = csv.read_text().splitlines()
         assert rows and all(all(c.replace(".", "").isdigit() for c in row.split(",")) for row in rows)

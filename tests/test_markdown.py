@@ -188,3 +188,26 @@ def test_every_visible_character_survives() -> None:
     visible = _visible(markdown_to_latex(text))
     for word in ("候选人", "HashMap", "put()", "方法", "键", "值", "𠮷", "引用", "链接", "例子.中国/路径"):
         assert clean_text(word) in visible.replace("{}", ""), word
+
+
+# ---------------------------------------------------------------- property: any Markdown soup
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SYNTAX = "|-:`*_~>#[]()!\\<&${}%^=+. \n\n\n   1234567890"
+_LETTERS = "abcdefghijklmnopqrstuvwyzABCDEFGHIJKLMNOPQRSTUVWYZ中文字表格代码链接"  # no x/X: "[x]" is a task box
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=_SYNTAX + _LETTERS, max_size=300))
+def test_any_markdown_soup_is_inert_and_keeps_every_letter(text: str) -> None:
+    latex = markdown_to_latex(text)
+    assert_only_our_tex(latex, tables=True)
+    # Markdown only ever consumes punctuation (markers), never a letter: every letter shows, in order.
+    shown = _visible(latex)
+    position = 0
+    for letter in (ch for ch in text if ch in _LETTERS):
+        found = shown.find(letter, position)
+        assert found >= 0, (letter, text)
+        position = found + 1

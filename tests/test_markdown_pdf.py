@@ -336,3 +336,21 @@ def test_english_reports_typeset_the_same_constructs(gfm, tmp_path):
         assert found >= 0, chunk
         position = found + len(chunk)
     assert sorted(link_targets(pdf)) == sorted(link_targets(gfm[1]))
+
+
+def test_long_code_quotes_and_tall_tables_inside_panels_break_across_pages(document, tmp_path):
+    # A frame inside a framed panel cannot be split: framed looped until the compile timed out.
+    code = "```java\n" + "\n".join(f"int codeLine{n:03d} = {n};" for n in range(120)) + "\n```"
+    quote = "> " + "\n> ".join(f"quoteLine{n:03d}" for n in range(80))
+    tall = "| a | b |\n|---|---|\n| tallCell " + "很长的单元格内容" * 400 + " | x |"
+    doc = copy.deepcopy(document)
+    doc["questionDetails"] = doc["questionDetails"][:1]
+    doc["questionDetails"][0]["userAnswer"] = code + "\n\n" + quote
+    doc["questionDetails"][0]["feedback"] = tall
+    pdf = render_file(doc, tmp_path / "long.pdf")
+    boxes = word_boxes(pdf)
+    for prefix, count in (("codeLine", 120), ("quoteLine", 80)):
+        found = [(page, box) for page, box, word in boxes if word.startswith(prefix)]
+        assert len(found) == count and len({page for page, _ in found}) >= 2, prefix
+        assert max(box[3] for _, box in found) < 790  # nothing runs under the footer
+    assert "tallCell" in squash(body_text(pdf))

@@ -134,6 +134,8 @@ def test_export_names_orders_and_caches(client, fake, sessions):
     english = client.get(export_url(candidate) + "?lang=en")
     assert english.status_code == 200 and fake.calls[-1][1] == "en" and len(fake.calls) == 2
     assert client.get(export_url(candidate) + "?lang=fr").status_code == 422
+    assert client.get(export_url(candidate) + "?theme=nosuch").status_code == 422
+    assert client.get(export_url(candidate) + "?theme=default").content == response.content
 
 
 def test_a_newly_generated_report_changes_the_pdf(client, fake, sessions):

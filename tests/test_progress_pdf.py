@@ -233,3 +233,14 @@ def test_a_bad_document_is_named_by_file_then_field(tmp_path):
         "texreport: error: in/session-3.json: questionDetails.1.score: must be from 0 to 100, got 140")
     one = run(["progress", "in/session-1.json", "-o", "x.pdf"], tmp_path)
     assert one.returncode == 2 and b"at least 2 sessions, got 1" in one.stderr
+    themed = run(["progress", "in", "--theme", "nosuch", "-o", "x.pdf"], tmp_path)
+    assert themed.returncode == 2 and b"theme nosuch" in themed.stderr and not (tmp_path / "x.pdf").exists()
+
+
+def test_a_theme_brands_the_progress_report(tmp_path):
+    pdf = render(reports(progress_sample_documents())[:2], tmp_path / "ink.pdf", theme="ink")
+    cover = pdf_text(pdf, first=1, last=1)
+    assert "Northwind 人才评估中心" in cover and "Confidential" in cover
+    assert len(pypdf.PdfReader(pdf).pages[0].images) == 1          # the theme's logo
+    plain = render(reports(progress_sample_documents())[:2], tmp_path / "default.pdf")
+    assert "Northwind" not in pdf_text(plain) and not pypdf.PdfReader(plain).pages[0].images

@@ -275,3 +275,11 @@ def test_each_theme_has_its_own_precompiled_format(tmp_path: Path, monkeypatch: 
     assert default.is_file() and ink.is_file()
     assert ensure_format(fixed_files(INK)) == ink
     assert fixed_files("ink")["theme-logo.png"] == INK.logo.data  # type: ignore[union-attr]
+
+
+def test_cli_progress_report_with_a_theme(tmp_path: Path) -> None:
+    assert run(["sample", "--progress", "-o", "sessions"], tmp_path).returncode == 0
+    result = run(["progress", "sessions", "-o", "progress.pdf", "--theme", "ink"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert_themed(tmp_path / "progress.pdf", organisation=INK.organisation, footer=INK.footer,
+                  primary=INK.colours["primary"], font="DejaVuSerif")

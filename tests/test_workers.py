@@ -156,3 +156,19 @@ def test_worker_environment_is_the_sandbox(monkeypatch):
     finally:
         worker.discard()
     assert gone(worker.pid)
+
+
+def test_a_background_pool_runs_its_workers_at_lower_priority(tmp_path):
+    """Render-ahead's pool: its spares load and run at nice 10, so they yield the CPU to exports."""
+    import os
+
+    with WorkerPool(spares=1, nice=10) as pool:
+        pool.warm_up(ARTICLE)
+        (pid,) = pool.worker_pids()
+        assert os.getpriority(os.PRIO_PROCESS, pid) == 10
+        pdf = write_pdf(tmp_path, "nice.pdf", pool.compile(job(ARTICLE, "low priority, same PDF")))
+        assert "low priority, same PDF" in pdf_text(pdf)
+    with WorkerPool(spares=1) as pool:
+        pool.warm_up(ARTICLE)
+        (pid,) = pool.worker_pids()
+        assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0)

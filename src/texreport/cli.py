@@ -151,15 +151,17 @@ def sample(progress: bool, folder: Path | None) -> None:
               help="Copy the job folder (LaTeX source, CSV, log) here, for debugging.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds before xelatex is stopped.")
+@theme_option
 def progress(inputs: tuple[str, ...], output: Path | None, lang: str | None, keep: Path | None,
-             timeout: float) -> None:
+             timeout: float, theme: str | None) -> None:
     """Compare two or more sessions of one candidate (report files or folders) in one PDF."""
     from .compiler import CompileLimits
     from .pipeline import RenderOptions
     from .progress_pipeline import read_sessions, render_progress_to_file
+    from .theme import resolve_theme
 
     try:
-        options = RenderOptions(lang=lang, limits=CompileLimits(timeout=timeout))
+        options = RenderOptions(lang=lang, limits=CompileLimits(timeout=timeout), theme=resolve_theme(theme))
         output = render_progress_to_file(read_sessions(inputs), output, options=options, keep_dir=keep)
     except TexreportError as error:
         _fail(error)
@@ -291,9 +293,8 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
               help="A compile lease not renewed this long is taken over by another instance.")
 @click.option("--warm/--no-warm", "warm_workers", default=True, show_default=True, envvar="TEXREPORT_WARM",
               help="Keep xelatex workers with the preamble loaded (~270 MB each).")
-@click.option("--render-ahead/--no-render-ahead", "render_ahead", default=True, show_default=True,
-              envvar="TEXREPORT_RENDER_AHEAD",
-              help="Compile a generated report's PDF in the background, before it is asked for.")
+@click.option("--render-ahead/--no-render-ahead", "render_ahead", default=None, envvar="TEXREPORT_RENDER_AHEAD",
+              help="Compile a generated report's PDF in the background, before it is asked for (default: on).")
 @click.option("--theme", "themes", multiple=True, envvar="TEXREPORT_THEMES", metavar="NAME|FILE",
               help="A theme requests may pick with ?theme=NAME (repeatable; the first is the default; "
                    "env: space-separated). Default: the default theme only.")

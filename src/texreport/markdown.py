@@ -256,6 +256,10 @@ class _Renderer:
         columns = max(len(r) for r in rows)
         aligns = [rows[0][k][0] if k < len(rows[0]) else "l" for k in range(columns)]
         widths = _column_widths(texts, columns)
+        if _tallest_row_lines(texts, widths) > _MAX_ROW_LINES:
+            # A row taller than a page cannot break (inside a panel framed would never place
+            # it): such a table prints as typed, which can.
+            return self.as_typed(tokens[open_index])
         spec = "".join(f"{a.upper()}{{{w:.3f}}}" for a, w in zip(aligns, widths, strict=True))
 
         def render(cells: list[tuple[str, str]], header: bool) -> str:
@@ -300,6 +304,15 @@ def _display_width(text: str) -> float:
 
 _TABLE_EMS = 40.0  # about the line's width in em at the table's size
 _PADDING = 1.0
+
+
+_MAX_ROW_LINES = 30  # estimated lines in a table cell beyond which the table prints as typed
+
+
+def _tallest_row_lines(texts: list[list[str]], widths: list[float]) -> float:
+    """Estimated lines of the tallest cell, from its text and its column's width."""
+    return max((_display_width(cell) / max(width * _TABLE_EMS - _PADDING, 1.0)
+                for row in texts for cell, width in zip(row, widths, strict=False)), default=0.0)
 
 
 def _column_widths(texts: list[list[str]], columns: int) -> list[float]:

@@ -15,8 +15,10 @@ Decisions a caller must know:
 * Scores (``overallScore``, ``categoryScores[].score``, ``questionDetails[].score``)
   are JSON numbers from 0 to 100. Fractions (an LM evaluator's ``85.5``) are
   accepted and rounded half up to an int. Strings (``"85"``), booleans, NaN and
-  values outside 0–100 are rejected. Counts and indexes are non-negative
-  integers (``3.0`` is accepted, ``3.5`` and ``"3"`` are not).
+  values outside 0–100 are rejected. Counts and indexes are integers from 0 to
+  2^31-1, a database INTEGER (``3.0`` is accepted, ``3.5`` and ``"3"`` are not).
+  An integer of more than 100 digits anywhere in the document, in a field
+  texreport ignores too, refuses the document naming its path.
 * Lenient where a real platform is sloppy: missing or null lists become ``[]``;
   missing or null ``feedback``, ``overallFeedback`` and ``referenceAnswer``
   become ``""``; a missing or null ``userAnswer`` means "not answered";

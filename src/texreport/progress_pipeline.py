@@ -27,6 +27,7 @@ from .progress import SessionInput, build_progress, located_field
 from .progress_charts import build_progress_charts
 from .progress_view import build_progress_view
 from .templating import render_template
+from .theme import resolve_theme
 
 __all__ = ["PROGRESS_TEMPLATE", "located", "read_sessions", "expand_session_paths", "prepare_progress",
            "render_progress", "render_progress_to_file"]
@@ -83,9 +84,10 @@ def read_sessions(arguments: Iterable[str]) -> list[SessionInput]:
 
 def prepare_progress(inputs: Sequence[SessionInput], *, options: RenderOptions = RenderOptions()) -> JobSource:
     """Check, compare and lay out the sessions: the files of the job folder."""
+    theme = resolve_theme(options.theme)
     for item in inputs:
         try:
-            check_characters(item.report)
+            check_characters(item.report, theme)
         except InputError as error:
             raise located(error, item.source) from None
     moment = options.generated_at or datetime.now(UTC)
@@ -96,7 +98,7 @@ def prepare_progress(inputs: Sequence[SessionInput], *, options: RenderOptions =
     context = {f.name: getattr(view, f.name) for f in fields(view)}
     context.update(charts=charts, creation_date=_pdf_date(moment))
     body = render_template(PROGRESS_TEMPLATE, code_files=code_files, **context)
-    return assemble_job(body, code_files, charts.files, view)
+    return assemble_job(body, code_files, charts.files, view, theme=theme)
 
 
 def render_progress(inputs: Sequence[SessionInput], *, options: RenderOptions = RenderOptions(),

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Literal
 
-from .escape import LatexMarkup
 from .catalogue import catalogue_entry_for
+from .escape import LatexMarkup
 from .labels import labels_for
 from .progress import Ask, Change, Progress, Session, WeakArea, category_key
 from .view import (

@@ -121,7 +121,8 @@ def _services(settings: Settings, renderer: Renderer | None, checker: Callable[[
     exporter = Exports(store=the_store, queue=queue, render=render, version=version, metrics=metrics,
                        compile_path="warm" if settings.warm_workers else "cold", lease_seconds=settings.lease_seconds,
                        give_up_after=settings.compile_timeout * 2 + settings.lease_seconds)
-    progress_renderer = pipeline_progress_renderer(settings.compile_timeout, compiler=pool)
+    progress_renderer = pipeline_progress_renderer(settings.compile_timeout, compiler=pool,
+                                                   theme=settings.offered_themes()[0])
     progress_exports = ProgressExports(store=the_store, queue=queue, render=progress_renderer, version=version)
     if settings.render_ahead or (settings.render_ahead is None and renderer is None):
         exporter.ahead = _render_ahead(settings, the_store, queue, version, renderer)

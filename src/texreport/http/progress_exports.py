@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..errors import InputError
 from ..models import load_document
 from ..progress import MAX_SESSIONS, SessionInput, check_sessions
+from ..theme import Theme
 from .exports import PdfResult, etag_matches, etag_of
 from .records import CandidateSession, StoredReport
 from .render_queue import RenderQueue
@@ -55,6 +56,7 @@ class ProgressRenderer(Protocol):
 
     def __call__(self, inputs: Sequence[SessionInput], *, lang: str | None,
                  generated_at: datetime | None) -> bytes: ...
+    # ``theme=`` is passed too, only when a request picked a theme other than the service's default.
 
 
 class CandidateNotFound(Exception):
@@ -69,15 +71,18 @@ class TooFewReports(Exception):
                          "report; a progress report needs at least 2 (generate them with GET /report first)")
 
 
-def pipeline_progress_renderer(timeout: float, *, compiler: Compiler | None = None) -> ProgressRenderer:
-    """The real renderer: the progress pipeline under the service's compile limits, in ``compiler``
-    (the app's warm pool) or, without one, a fresh xelatex per job."""
-    def render(inputs: Sequence[SessionInput], *, lang: str | None, generated_at: datetime | None) -> bytes:
+def pipeline_progress_renderer(timeout: float, *, compiler: Compiler | None = None,
+                               theme: Theme | None = None) -> ProgressRenderer:
+    """The real renderer: the progress pipeline under the service's compile limits, ``theme`` by
+    default, in ``compiler`` (the app's warm pool) or, without one, a fresh xelatex per job."""
+    def render(inputs: Sequence[SessionInput], *, lang: str | None, generated_at: datetime | None,
+               theme: Theme | None = theme) -> bytes:
         from ..compiler import CompileLimits
         from ..pipeline import RenderOptions
         from ..progress_pipeline import render_progress
 
-        options = RenderOptions(lang=lang, generated_at=generated_at, limits=CompileLimits(timeout=timeout))
+        options = RenderOptions(lang=lang, generated_at=generated_at, limits=CompileLimits(timeout=timeout),
+                                theme=theme)
         if compiler is not None:
             options = replace(options, compiler=compiler)
         return render_progress(inputs, options=options)
@@ -124,8 +129,8 @@ class _PdfCache:
                 self._items.popitem(last=False)
 
 
-def _key(parts: Sequence[str], *, version: str, lang: str | None) -> str:
-    material = "\0".join(["progress", version, lang or "", *parts])
+def _key(parts: Sequence[str], *, version: str, lang: str | None, theme: Theme | None) -> str:
+    material = "\0".join(["progress", version, lang or "", theme.fingerprint if theme is not None else "", *parts])
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -155,34 +160,40 @@ class ProgressExports:
         return generated, [s.report for s in generated if s.report is not None]
 
     async def candidate_pdf(self, candidate_id: str, lang: str | None, *, if_none_match: str | None,
-                            is_disconnected: Disconnected | None = None) -> PdfResult:
+                            is_disconnected: Disconnected | None = None, theme: Theme | None = None) -> PdfResult:
         """The progress PDF of a candidate's generated sessions, from the cache or compiled now."""
         sessions, reports = await asyncio.to_thread(self._counted, candidate_id)
         key = _key([f"{r.session_id}\0{r.canonical}\0{r.generated_at.isoformat()}" for r in reports],
-                   version=self.version, lang=lang)
+                   version=self.version, lang=lang, theme=theme)
         cached = self._cache.get(key)
         if cached is not None:
             etag, pdf = cached
             return PdfResult(etag, None if etag_matches(if_none_match, etag) else pdf)
         inputs = await asyncio.to_thread(_inputs, sessions)
         latest = max(r.generated_at for r in reports)
-        etag, pdf = await self.queue.run(key, partial(self._render_and_cache, key, inputs, lang, latest),
+        etag, pdf = await self.queue.run(key, partial(self._render_and_cache, key, inputs, lang, latest, theme),
                                          is_disconnected=is_disconnected)
         return PdfResult(etag, None if etag_matches(if_none_match, etag) else pdf)
 
     def _render_and_cache(self, key: str, inputs: list[SessionInput], lang: str | None,
-                          generated_at: datetime) -> tuple[str, bytes]:
+                          generated_at: datetime | None, theme: Theme | None) -> tuple[str, bytes]:
         # In the compile thread, before anyone is answered: a client that left still fills the cache.
-        pdf = self.render(inputs, lang=lang, generated_at=generated_at)
+        pdf = self._render(inputs, lang, generated_at, theme)
         etag = etag_of(pdf)
         self._cache.put(key, etag, pdf)
         return etag, pdf
 
+    def _render(self, inputs: list[SessionInput], lang: str | None, generated_at: datetime | None,
+                theme: Theme | None) -> bytes:
+        if theme is None:
+            return self.render(inputs, lang=lang, generated_at=generated_at)
+        return self.render(inputs, lang=lang, generated_at=generated_at, theme=theme)  # type: ignore[call-arg]
+
     async def stateless_pdf(self, inputs: list[SessionInput], lang: str | None, *,
-                            is_disconnected: Disconnected | None = None) -> PdfResult:
+                            is_disconnected: Disconnected | None = None, theme: Theme | None = None) -> PdfResult:
         """A progress PDF of documents that are not stored (single flight by content, never cached)."""
         key = "stateless-progress:" + _key([item.report.model_dump_json(by_alias=True) for item in inputs],
-                                           version=self.version, lang=lang)
-        pdf = await self.queue.run(key, partial(self.render, inputs, lang=lang, generated_at=None),
+                                           version=self.version, lang=lang, theme=theme)
+        pdf = await self.queue.run(key, partial(self._render, inputs, lang, None, theme),
                                    is_disconnected=is_disconnected)
         return PdfResult(etag_of(pdf), pdf)

@@ -28,6 +28,7 @@ from ..deps import ServicesDep
 from ..progress_exports import CandidateNotFound, parse_documents
 from ..responses import PDF_TYPE, not_modified, pdf_response
 from ..statuses import ParameterInvalid, Rejected
+from .export import _checked_theme
 
 __all__ = ["router"]
 
@@ -66,12 +67,13 @@ def _checked_lang(lang: str | None) -> str | None:
     response_class=Response,
 )
 async def candidate_progress(request: Request, candidate_id: str, found: ServicesDep,
-                             lang: str | None = None) -> Response:
+                             lang: str | None = None, theme: str | None = None) -> Response:
     if not is_safe_session_id(candidate_id):
         raise CandidateNotFound(candidate_id)
     result = await found.progress.candidate_pdf(candidate_id, _checked_lang(lang),
                                                 if_none_match=request.headers.get("if-none-match"),
-                                                is_disconnected=request.is_disconnected)
+                                                is_disconnected=request.is_disconnected,
+                                                theme=_checked_theme(found, theme))
     if result.pdf is None:
         return not_modified(result.etag)
     return pdf_response(result, progress_content_disposition(candidate_id))
@@ -83,15 +85,18 @@ async def candidate_progress(request: Request, candidate_id: str, found: Service
     responses={200: {"content": {PDF_TYPE: {}}, "description": "The PDF"}},
     response_class=Response,
 )
-async def stateless_progress(request: Request, found: ServicesDep, lang: str | None = None) -> Response:
+async def stateless_progress(request: Request, found: ServicesDep, lang: str | None = None,
+                             theme: str | None = None) -> Response:
     lang = _checked_lang(lang)
+    picked = _checked_theme(found, theme)
     try:
         data = json.loads((await request.body()).decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise InputError("the body is not valid JSON") from None
     inputs = parse_documents(data)
     try:
-        result = await found.progress.stateless_pdf(inputs, lang, is_disconnected=request.is_disconnected)
+        result = await found.progress.stateless_pdf(inputs, lang, is_disconnected=request.is_disconnected,
+                                                    theme=picked)
     except InputError as error:
         raise Rejected(error, what="progress report cannot be rendered") from error
     identifier = progress_identifier(inputs)
