@@ -48,7 +48,7 @@ def compile_body(body: str, limits: CompileLimits) -> None:
 
 def huge_list() -> None:
     document = json.loads(sample_json())
-    document["questionDetails"] = [{}] * 100_000
+    document.get("data", document)["questionDetails"] = [{}] * 100_000
     load_document(document)
 
 
@@ -71,7 +71,9 @@ def main() -> int:
     print("|---|---|---|")
     for name, expected, action, how in ROWS:
         timings = [seconds_until(expected, action) for _ in range(runs)]
-        print(f"| {name} | {statistics.median(timings):.2f} s | {how} |", flush=True)
+        middle = statistics.median(timings)
+        shown = f"{middle * 1000:.1f} ms" if middle < 1 else f"{middle:.2f} s"
+        print(f"| {name} | {shown} | {how} |", flush=True)
     return 0
 
 

@@ -25,8 +25,6 @@ ALLOWED_SLEEPS: dict[tuple[str, str], str] = {
         "the same poll for asyncio code (yields to the loop between checks)",
     ("pgserver.py", "PrivateServer._wait_ready"):
         "PostgreSQL starting in another process: polled by connecting, bounded by START_SECONDS",
-    ("test_pgserver.py", "test_server_dies_with_a_killed_test_process"):
-        "test input: the owner process must stay alive (in a child script) until the test kills it",
     ("test_service_faults.py", "test_fifty_clients_get_pdfs_or_503_never_500.client_loop"):
         "test input: a load client backs off as the 503's Retry-After tells it to",
     ("test_service_faults.py", "test_fifty_clients_get_pdfs_or_503_never_500.sample_rss"):

@@ -56,14 +56,14 @@ def test_server_dies_with_a_killed_test_process(tmp_path):
     """kill -9 of pytest (no finalizer runs): the postmaster gets SIGQUIT from the kernel and exits."""
     here = Path(__file__).resolve().parent
     script = textwrap.dedent(f"""
-        import sys, time
+        import sys
         sys.path.insert(0, {str(here)!r})
         from pgserver import start_private_server
         server = start_private_server()
         print(server.process.pid, server.folder, flush=True)
-        time.sleep(600)
+        sys.stdin.read()  # blocks until the test kills this process (its stdin pipe never closes first)
     """)
-    owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    owner = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         pid_text, folder = owner.stdout.readline().split()
     finally:
