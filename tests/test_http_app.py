@@ -446,8 +446,8 @@ def test_stateless_pdf(client, renderer, doc):
     assert response.headers["etag"]
     assert client.get(f"{BASE}/{doc['sessionId']}").status_code == 404       # nothing stored
 
-    unsafe_id = client.post("/api/reports/pdf", json={**doc, "sessionId": "会话 1"})
-    assert unsafe_id.headers["content-disposition"] == 'attachment; filename="interview-report.pdf"'
+    unsafe_id = assert_envelope(client.post("/api/reports/pdf", json={**doc, "sessionId": "会话 1"}), 422)
+    assert unsafe_id["data"]["errors"][0]["field"] == "sessionId"  # as validate, render and the session routes say
 
     invalid = assert_envelope(client.post("/api/reports/pdf", json={**doc, "overallScore": "high"}), 422)
     assert invalid["data"]["errors"][0]["field"] == "overallScore"

@@ -8,9 +8,8 @@ headings, headings at and past their limit, too many derived categories, deep ne
 examples stop where xelatex would start (batch and the service get a renderer that validates and
 lays out the report, then returns a stand-in PDF); a few compile for real on every path.
 
-Generated session ids stay file-name safe: the session routes refuse other ids by design (the id
-names the stored session and the download), while validate, render -o and POST /api/reports/pdf
-accept them; that difference is the lead's call, not a bug this test hunts.
+Session ids are among the generated classes: an id that a file name, a URL path or a header
+could not carry is refused by the model, so by every path alike.
 """
 
 from __future__ import annotations
@@ -90,7 +89,7 @@ def _literal(document: dict[str, Any], place: tuple[Any, ...], literal: str) -> 
 def hostile_documents(draw: st.DrawFn) -> str:
     document = base_document()
     kind = draw(st.sampled_from(["valid", "huge_int", "count", "surrogate", "break", "heading_length",
-                                 "derived_categories", "nesting"]))
+                                 "derived_categories", "nesting", "session_id"]))
     if kind == "huge_int":
         digits = draw(st.sampled_from([MAX_INT_DIGITS, MAX_INT_DIGITS + 1, 5000]))
         return _literal(document, draw(st.sampled_from(NUMBER_PLACES)), "9" * digits)
@@ -115,6 +114,9 @@ def hostile_documents(draw: st.DrawFn) -> str:
         template = document["questionDetails"][0]
         document.update(categoryScores=[], referenceAnswers=[], totalQuestions=count,
                         questionDetails=[dict(template, questionIndex=i, category=f"c{i}") for i in range(count)])
+    elif kind == "session_id":  # ids a file name, a URL or a header could not carry, and ids that fit
+        document["sessionId"] = draw(st.sampled_from(["../../etc/passwd", "会话 1", "a b", "-lead", "a.b", "x" * 129,
+                                                      "a" * 128, "A-b_9", "550e8400-e29b-41d4-a716-446655440000"]))
     elif kind == "nesting":
         depth = draw(st.sampled_from([20, 5000]))
         return json.dumps(document)[:-1] + ', "deep": ' + "[" * depth + "]" * depth + "}"

@@ -23,9 +23,9 @@ Decisions a caller must know:
   missing or null ``feedback``, ``overallFeedback`` and ``referenceAnswer``
   become ``""``; a missing or null ``userAnswer`` means "not answered";
   a missing ``totalQuestions`` becomes the number of ``questionDetails``.
-* ``sessionId``: a non-blank string of at most 128 characters without control
-  or invisible format characters or lone surrogates (it ends up in file names,
-  headers and footers).
+* ``sessionId``: 1–128 letters, digits, ``-`` or ``_``, starting with a letter or
+  digit (it ends up in file names, URLs, headers and footers; every path — validate,
+  render, batch and each HTTP route — refuses any other id the same way).
 * Lone surrogates (a JSON ``"\\ud800"`` escape, which is no character) are dropped
   from every other text field.
 * Category names and plan areas are headings: every line or paragraph break in
@@ -119,6 +119,7 @@ from pydantic_core import PydanticCustomError
 
 from texreport.errors import InputError, LimitError
 from texreport.fields import LIST_FIELDS, field_for, walk
+from texreport.naming import is_safe_session_id
 from texreport.limits import (
     MAX_CATEGORIES,
     MAX_COUNT,
@@ -410,6 +411,8 @@ def _session_id(value: object) -> str:
     if bad is not None:
         raise PydanticCustomError("session_id", "must not contain control character U+{code}",
                                   {"code": f"{ord(bad):04X}"})
+    if not is_safe_session_id(text):  # one verdict: the session routes, file names and URLs all need it
+        raise PydanticCustomError("session_id", "must be letters, digits, '-' or '_', starting with a letter or digit")
     return text
 
 
