@@ -119,7 +119,6 @@ from pydantic_core import PydanticCustomError
 
 from texreport.errors import InputError, LimitError
 from texreport.fields import LIST_FIELDS, field_for, walk
-from texreport.naming import is_safe_session_id
 from texreport.limits import (
     MAX_CATEGORIES,
     MAX_COUNT,
@@ -135,6 +134,7 @@ from texreport.limits import (
     MAX_TOTAL_CHARS,
     SESSION_ID_MAX_LENGTH,
 )
+from texreport.naming import is_safe_session_id
 
 __all__ = [
     "MAX_CATEGORIES",
