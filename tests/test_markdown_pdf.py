@@ -298,9 +298,12 @@ def test_nesting_deeper_than_anything_compiles_and_keeps_every_word(document, tm
     doc["questionDetails"] = doc["questionDetails"][:1]
     doc["questionDetails"][0].update(fields)
     doc["overallFeedback"] = "\n".join(">" * level + f" lineWord{level}" for level in range(1, MAX_NESTING + 10))
+    # Items nested past LaTeX's list levels on one line ("- - - … word"): each flat level is indented
+    # from the list's margin, not from its parent's indent (found by the fuzz test: text off the page).
+    doc["strengths"] = ["- " * 17 + " lazyDeepWord\n\nafterLazyWord"]
     pdf = render_file(doc, tmp_path / "deep.pdf")
     body = squash(body_text(pdf))
-    for field in [*fields.values(), doc["overallFeedback"]]:
+    for field in [*fields.values(), doc["overallFeedback"], doc["strengths"][0]]:
         position = 0
         for word in re.findall(r"[A-Za-z]+Word\d*", field):
             found = body.find(word, position)

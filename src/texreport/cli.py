@@ -379,10 +379,12 @@ def main(*, head_start: WorkerPool | None = None) -> None:
     exit_on_sigterm()
     try:
         code = cli.main(prog_name="texreport", standalone_mode=False, obj={"head_start": head_start})
-    except Terminated:  # SIGTERM: everything was cleaned up on the way out, as for Ctrl-C
-        click.echo("texreport: terminated", err=True)
-        sys.exit(EXIT_TERMINATED)
-    except (KeyboardInterrupt, click.Abort):
+    except (KeyboardInterrupt, click.Abort) as interrupt:
+        # Click turns a KeyboardInterrupt inside a command into Abort; the cause tells SIGTERM
+        # (Terminated: cleaned up on the way out, as for Ctrl-C) from Ctrl-C.
+        if isinstance(interrupt, Terminated) or isinstance(interrupt.__cause__, Terminated):
+            click.echo("texreport: terminated", err=True)
+            sys.exit(EXIT_TERMINATED)
         click.echo("texreport: interrupted", err=True)
         sys.exit(130)
     except click.ClickException as error:  # usage errors: click's message, exit 2
