@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from test_view import report_with
 from texreport.charts import BANDS, MAX_BARS_PER_CHART, MAX_RADAR_AXES, build_charts
 from texreport.models import load_document
 from texreport.view import build_view
@@ -23,17 +23,7 @@ def fixture_view(name: str):
 
 
 def made_view(categories: list[tuple[str, int]]):
-    document: dict[str, Any] = {
-        "sessionId": "s-1",
-        "overallScore": 70,
-        "categoryScores": [{"category": name, "score": score, "questionCount": 1} for name, score in categories],
-        "questionDetails": [
-            {"questionIndex": i, "question": f"q{i}", "category": name, "userAnswer": f"a{i}", "score": score,
-             "feedback": ""}
-            for i, (name, score) in enumerate(categories)
-        ],
-    }
-    return build_view(load_document(document))
+    return build_view(report_with(categories))
 
 
 def rows(content: str) -> tuple[list[str], list[list[str]]]:

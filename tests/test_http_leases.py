@@ -10,6 +10,7 @@ import asyncio
 import copy
 import threading
 import uuid
+from typing import Any
 
 import pytest
 
@@ -68,6 +69,18 @@ def counting_lease_checks(app) -> list[int]:
     return seen
 
 
+async def generated_under_lease(client: httpx.AsyncClient, app: Any, doc: dict[str, Any], holder: str,
+                                seconds: float) -> str:
+    """Create the session, generate its report, and let ``holder`` (another instance) take the
+    export's lease for ``seconds``; the export's cache key."""
+    assert (await client.post(BASE, json=doc)).status_code == 200
+    assert (await client.get(f"{BASE}/{doc['sessionId']}/report")).status_code == 200
+    stored = app.state.store.get_report(doc["sessionId"])
+    key = cache_key(stored.canonical, version=app.state.services.version, lang=None, generated_at=stored.generated_at)
+    assert app.state.store.take_lease(doc["sessionId"], key, holder, seconds)
+    return key
+
+
 def test_two_instances_compile_a_pdf_once(shared_db, document):
     renderer = GatedRenderer()
     first, second = instance(shared_db, renderer), instance(shared_db, renderer)
@@ -107,12 +120,7 @@ def test_a_lease_left_by_a_dead_instance_is_taken_over_when_it_expires(shared_db
 
     async def scenario():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as client:
-            assert (await client.post(BASE, json=doc)).status_code == 200
-            assert (await client.get(f"{BASE}/{doc['sessionId']}/report")).status_code == 200
-            stored = store.get_report(doc["sessionId"])
-            key = cache_key(stored.canonical, version=app.state.services.version, lang=None,
-                            generated_at=stored.generated_at)
-            assert store.take_lease(doc["sessionId"], key, "a-dead-instance", 1.0)   # never renewed, never released
+            key = await generated_under_lease(client, app, doc, "a-dead-instance", 1.0)  # never renewed or released
             response = await client.get(f"{BASE}/{doc['sessionId']}/export")
             return response, store.lease_holder(doc["sessionId"], key)
 
@@ -133,12 +141,7 @@ def test_waiting_for_another_instance_is_bounded(shared_db, document):
 
     async def scenario():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as client:
-            assert (await client.post(BASE, json=doc)).status_code == 200
-            assert (await client.get(f"{BASE}/{doc['sessionId']}/report")).status_code == 200
-            stored = store.get_report(doc["sessionId"])
-            key = cache_key(stored.canonical, version=app.state.services.version, lang=None,
-                            generated_at=stored.generated_at)
-            assert store.take_lease(doc["sessionId"], key, "a-live-instance", 60.0)
+            await generated_under_lease(client, app, doc, "a-live-instance", 60.0)
             return await client.get(f"{BASE}/{doc['sessionId']}/export")
 
     response = asyncio.run(scenario())

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from hostile_support import xelatex_processes_in
-from texreport import models
+from texreport import limits, models
 from texreport.compiler import CompileLimits, compile_tex
 from texreport.errors import CompileError, CompileTimeout, InputError, LimitError
 from texreport.models import load_document, load_json
@@ -102,25 +102,25 @@ def _plan_items(d, n):
 
 LIMITS = [
     # (id, setter, size at the limit, limit, field named)
-    ("userAnswer", _answer, models.MAX_TEXT_CHARS, models.MAX_TEXT_CHARS, "questionDetails.0.userAnswer"),
-    ("feedback", _feedback, models.MAX_TEXT_CHARS, models.MAX_TEXT_CHARS, "questionDetails.1.feedback"),
-    ("overallFeedback", _overall, models.MAX_TEXT_CHARS, models.MAX_TEXT_CHARS, "overallFeedback"),
-    ("referenceAnswer", _reference, models.MAX_TEXT_CHARS, models.MAX_TEXT_CHARS, "referenceAnswers.0.referenceAnswer"),
-    ("question", _question, models.MAX_TEXT_CHARS, models.MAX_TEXT_CHARS, "questionDetails.2.question"),
-    ("strength", _strength, models.MAX_ITEM_CHARS, models.MAX_ITEM_CHARS, "strengths.0"),
-    ("keyPoint", _key_point, models.MAX_ITEM_CHARS, models.MAX_ITEM_CHARS, "referenceAnswers.0.keyPoints.0"),
-    ("category", _category, models.MAX_HEADING_CHARS, models.MAX_HEADING_CHARS, "categoryScores.0.category"),
-    ("questionCategory", _question_category, models.MAX_HEADING_CHARS, models.MAX_HEADING_CHARS,
+    ("userAnswer", _answer, limits.MAX_TEXT_CHARS, limits.MAX_TEXT_CHARS, "questionDetails.0.userAnswer"),
+    ("feedback", _feedback, limits.MAX_TEXT_CHARS, limits.MAX_TEXT_CHARS, "questionDetails.1.feedback"),
+    ("overallFeedback", _overall, limits.MAX_TEXT_CHARS, limits.MAX_TEXT_CHARS, "overallFeedback"),
+    ("referenceAnswer", _reference, limits.MAX_TEXT_CHARS, limits.MAX_TEXT_CHARS, "referenceAnswers.0.referenceAnswer"),
+    ("question", _question, limits.MAX_TEXT_CHARS, limits.MAX_TEXT_CHARS, "questionDetails.2.question"),
+    ("strength", _strength, limits.MAX_ITEM_CHARS, limits.MAX_ITEM_CHARS, "strengths.0"),
+    ("keyPoint", _key_point, limits.MAX_ITEM_CHARS, limits.MAX_ITEM_CHARS, "referenceAnswers.0.keyPoints.0"),
+    ("category", _category, limits.MAX_HEADING_CHARS, limits.MAX_HEADING_CHARS, "categoryScores.0.category"),
+    ("questionCategory", _question_category, limits.MAX_HEADING_CHARS, limits.MAX_HEADING_CHARS,
      "questionDetails.1.category"),
-    ("area", _area, models.MAX_HEADING_CHARS, models.MAX_HEADING_CHARS, "improvementPlan.items.0.area"),
-    ("candidateName", _candidate, models.MAX_LABEL_CHARS, models.MAX_LABEL_CHARS, "candidate.name"),
-    ("questions", _questions, models.MAX_QUESTIONS, models.MAX_QUESTIONS, "questionDetails"),
-    ("categories", _categories, models.MAX_CATEGORIES, models.MAX_CATEGORIES, "categoryScores"),
-    ("strengths", _strengths, models.MAX_LIST_ITEMS, models.MAX_LIST_ITEMS, "strengths"),
-    ("keyPoints", _key_points, models.MAX_LIST_ITEMS, models.MAX_LIST_ITEMS, "referenceAnswers.0.keyPoints"),
-    ("planItems", _plan_items, models.MAX_CATEGORIES, models.MAX_CATEGORIES, "improvementPlan.items"),
-    ("derivedCategories", _derived_categories, models.MAX_CATEGORIES, models.MAX_CATEGORIES, "questionDetails"),
-    ("actions", _actions, models.MAX_LIST_ITEMS, models.MAX_LIST_ITEMS, "improvementPlan.items.0.actions"),
+    ("area", _area, limits.MAX_HEADING_CHARS, limits.MAX_HEADING_CHARS, "improvementPlan.items.0.area"),
+    ("candidateName", _candidate, limits.MAX_LABEL_CHARS, limits.MAX_LABEL_CHARS, "candidate.name"),
+    ("questions", _questions, limits.MAX_QUESTIONS, limits.MAX_QUESTIONS, "questionDetails"),
+    ("categories", _categories, limits.MAX_CATEGORIES, limits.MAX_CATEGORIES, "categoryScores"),
+    ("strengths", _strengths, limits.MAX_LIST_ITEMS, limits.MAX_LIST_ITEMS, "strengths"),
+    ("keyPoints", _key_points, limits.MAX_LIST_ITEMS, limits.MAX_LIST_ITEMS, "referenceAnswers.0.keyPoints"),
+    ("planItems", _plan_items, limits.MAX_CATEGORIES, limits.MAX_CATEGORIES, "improvementPlan.items"),
+    ("derivedCategories", _derived_categories, limits.MAX_CATEGORIES, limits.MAX_CATEGORIES, "questionDetails"),
+    ("actions", _actions, limits.MAX_LIST_ITEMS, limits.MAX_LIST_ITEMS, "improvementPlan.items.0.actions"),
 ]
 
 
@@ -146,13 +146,13 @@ def _lines(d, n):
 
 
 def test_line_limit_per_field(document):
-    _lines(document, models.MAX_TEXT_LINES)
+    _lines(document, limits.MAX_TEXT_LINES)
     load_document(document)
-    _lines(document, models.MAX_TEXT_LINES + 1)
+    _lines(document, limits.MAX_TEXT_LINES + 1)
     with pytest.raises(LimitError) as caught:
         load_document(document)
-    assert caught.value.field == "questionDetails.0.feedback" and caught.value.limit == models.MAX_TEXT_LINES
-    assert "lines" in str(caught.value) and str(models.MAX_TEXT_LINES) in str(caught.value)
+    assert caught.value.field == "questionDetails.0.feedback" and caught.value.limit == limits.MAX_TEXT_LINES
+    assert "lines" in str(caught.value) and str(limits.MAX_TEXT_LINES) in str(caught.value)
 
 
 def test_fields_at_their_limits_render(document, tmp_path):
@@ -160,10 +160,10 @@ def test_fields_at_their_limits_render(document, tmp_path):
     from hostile_support import pdf_page_count
     from texreport.pipeline import render
 
-    document["questionDetails"][0]["userAnswer"] = "多" * models.MAX_TEXT_CHARS
-    document["questionDetails"][0]["feedback"] = "\n".join(["a"] * models.MAX_TEXT_LINES)
-    width = models.MAX_TEXT_CHARS // models.MAX_TEXT_LINES - 1
-    document["questionDetails"][1]["userAnswer"] = "\n".join(["線" * width] * models.MAX_TEXT_LINES)
+    document["questionDetails"][0]["userAnswer"] = "多" * limits.MAX_TEXT_CHARS
+    document["questionDetails"][0]["feedback"] = "\n".join(["a"] * limits.MAX_TEXT_LINES)
+    width = limits.MAX_TEXT_CHARS // limits.MAX_TEXT_LINES - 1
+    document["questionDetails"][1]["userAnswer"] = "\n".join(["線" * width] * limits.MAX_TEXT_LINES)
     pdf = tmp_path / "limits.pdf"
     pdf.write_bytes(render(document))
     assert pdf_page_count(pdf) > 20
@@ -184,14 +184,14 @@ def test_whole_document_text_limit(document):
     document["questionDetails"] = [dict(template, questionIndex=i, userAnswer="w" * 18_000) for i in range(30)]
     with pytest.raises(LimitError) as caught:
         load_document(document)
-    assert caught.value.field is None and caught.value.limit == models.MAX_TOTAL_CHARS
-    assert str(models.MAX_TOTAL_CHARS) in str(caught.value)
+    assert caught.value.field is None and caught.value.limit == limits.MAX_TOTAL_CHARS
+    assert str(limits.MAX_TOTAL_CHARS) in str(caught.value)
 
 
 def test_document_bytes_limit():
     with pytest.raises(LimitError) as caught:
-        load_json(b'{"sessionId": "x", "pad": "' + b"p" * models.MAX_DOCUMENT_BYTES + b'"}')
-    assert caught.value.limit == models.MAX_DOCUMENT_BYTES and str(models.MAX_DOCUMENT_BYTES) in str(caught.value)
+        load_json(b'{"sessionId": "x", "pad": "' + b"p" * limits.MAX_DOCUMENT_BYTES + b'"}')
+    assert caught.value.limit == limits.MAX_DOCUMENT_BYTES and str(limits.MAX_DOCUMENT_BYTES) in str(caught.value)
 
 
 def test_huge_list_is_refused_before_validation(document, monkeypatch):
@@ -217,7 +217,7 @@ def test_limits_are_checked_before_anything_compiles(document, monkeypatch):
 
     monkeypatch.setattr(texreport.transports, "compile_tex", must_not_run)
     monkeypatch.setattr(texreport.compiler, "compile_tex", must_not_run)
-    document["questionDetails"][0]["feedback"] = "f" * (models.MAX_TEXT_CHARS + 1)
+    document["questionDetails"][0]["feedback"] = "f" * (limits.MAX_TEXT_CHARS + 1)
     with pytest.raises(LimitError):
         texreport.pipeline.render(document)
 
@@ -230,7 +230,7 @@ def test_cli_exits_2_naming_field_and_limit(tmp_path, document):
     result = subprocess.run([str(TEXREPORT), "render", str(source), "-o", str(out)], capture_output=True, timeout=120)
     assert result.returncode == 2
     message = result.stderr.decode()
-    assert "questionDetails.0.userAnswer" in message and str(models.MAX_TEXT_CHARS) in message
+    assert "questionDetails.0.userAnswer" in message and str(limits.MAX_TEXT_CHARS) in message
     assert "Traceback" not in message and not out.exists()
 
 

@@ -43,6 +43,10 @@ def _read_input(source: str) -> Report:
 
 lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
                            help="Report language (default: the report's own, else zh).")
+keep_option = click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
+                           help="Copy the job folder (LaTeX source, CSV, log) here, for debugging.")
+timeout_option = click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+                              help="Seconds before xelatex is stopped.")
 theme_option = click.option("--theme", default=None, metavar="NAME|FILE",
                             help="A shipped theme by name (themes/*.toml) or a theme file; see themes/README.md.")
 
@@ -58,10 +62,8 @@ def cli() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="PDF to write (default: ./模拟面试报告_{sessionId}.pdf).")
 @lang_option
-@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Copy the job folder (LaTeX source, CSV, log) here, for debugging.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
-              help="Seconds before xelatex is stopped.")
+@keep_option
+@timeout_option
 @theme_option
 def render(source: str, output: Path | None, lang: str | None, keep: Path | None, timeout: float,
            theme: str | None) -> None:
@@ -147,10 +149,8 @@ def sample(progress: bool, folder: Path | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="PDF to write (default: ./面试进步报告_{candidate.id, else first sessionId}.pdf).")
 @lang_option
-@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Copy the job folder (LaTeX source, CSV, log) here, for debugging.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
-              help="Seconds before xelatex is stopped.")
+@keep_option
+@timeout_option
 @theme_option
 def progress(inputs: tuple[str, ...], output: Path | None, lang: str | None, keep: Path | None,
              timeout: float, theme: str | None) -> None:
