@@ -31,6 +31,11 @@ def test_sandbox_environment_blocks_reads_and_writes_outside_the_folder():
     assert "SECRET" not in env
 
 
+def test_sandbox_environment_asks_for_huge_pages_unless_told_otherwise():
+    assert sandbox_environment({})["GLIBC_TUNABLES"] == "glibc.malloc.hugetlb=1"
+    assert sandbox_environment({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"})["GLIBC_TUNABLES"].endswith("=0")
+
+
 def test_absolute_input_is_refused(tmp_path):
     with pytest.raises(CompileError) as caught:
         compile_body(tmp_path, r"\input{/etc/hostname}")

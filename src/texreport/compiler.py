@@ -84,6 +84,12 @@ def sandbox_environment(base: dict[str, str] | None = None) -> dict[str, str]:
         max_print_line="10000",  # keep each log message on one line for the parser
         error_line="254",
         half_error_line="238",
+        # XeTeX allocates ~250 MB of tables (a Unicode-sized eqtb twice, font memory) and
+        # touches them at start-up: ~45,000 page faults, ~70 ms of every xelatex start.
+        # Transparent huge pages (where the kernel offers them) cut that tenfold; glibc
+        # before 2.35 ignores the tunable (measured: bench/RESULTS.md, "xelatex start-up").
+        # A GLIBC_TUNABLES of the caller's own is kept (hugetlb=0 turns this off).
+        GLIBC_TUNABLES=source.get("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1"),
     )
     return env
 
