@@ -12,7 +12,7 @@ import texreport
 MODULES = ["texreport", "texreport.errors", "texreport.models", "texreport.view", "texreport.labels",
            "texreport.escape", "texreport.fonts", "texreport.charts", "texreport.templating",
            "texreport.compiler", "texreport.pipeline", "texreport.workers", "texreport.batch",
-           "texreport.jobdirs", "texreport.naming", "texreport.cli", "texreport.formats", "texreport.paths",
+           "texreport.jobdirs", "texreport.naming", "texreport.cli", "texreport.formats", "texreport.paths", "texreport.atomic",
            "texreport.launch", "texreport.transports", "texreport.drivers", "texreport.progress",
            "texreport.progress_view", "texreport.progress_charts", "texreport.progress_pipeline",
            "texreport.progress_sample", "texreport.theme", "texreport.bands", "texreport.catalogue"]

@@ -12,7 +12,7 @@ import pytest
 
 from pdfcheck import GENERATED_AT, pdf_text, render_file, squash, word_boxes
 from texreport.errors import CompileError, InputError
-from texreport.pipeline import RenderOptions, render, write_atomic
+from texreport.pipeline import RenderOptions, render
 
 
 @pytest.fixture
@@ -60,16 +60,6 @@ def test_invalid_input_never_creates_a_folder(private_tmp, document):
     with pytest.raises(InputError):
         render(document)
     assert list(private_tmp.iterdir()) == []
-
-
-def test_atomic_write_leaves_old_file_on_failure(tmp_path):
-    target = tmp_path / "r.pdf"
-    target.write_bytes(b"old")
-
-    with pytest.raises(TypeError):
-        write_atomic(target, "not bytes")  # type: ignore[arg-type]
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["r.pdf"]
 
 
 def page_operators(pdf: Path) -> str:

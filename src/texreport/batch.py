@@ -26,7 +26,7 @@ What a caller must know:
   the reason.
 * **Interrupting** (KeyboardInterrupt in the calling thread) stops queued items,
   kills every xelatex (the pool's process groups) and re-raises; PDFs are only
-  ever renamed into place complete (:func:`~texreport.pipeline.write_atomic`).
+  ever renamed into place complete (:func:`~texreport.atomic.write_atomic`).
 """
 
 from __future__ import annotations
@@ -41,13 +41,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import user_file_mode, write_atomic
 from .compiler import CompileLimits
 from .drivers import group_prefix
 from .errors import InputError, TexreportError
 from .models import load_json
 from .naming import export_filename, is_safe_session_id
-from .paths import user_file_mode
-from .pipeline import JobSource, RenderOptions, fixed_files, prepare, write_atomic
+from .pipeline import JobSource, RenderOptions, fixed_files, prepare
 from .reading import read_document
 from .theme import Theme, resolve_theme
 from .transports import GroupCompiler, compile_job

@@ -42,8 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from .atomic import write_atomic
 from .errors import ToolMissingError, UnsupportedCharacterError
-from .paths import cache_dir, write_atomic, xdg_cache_home
+from .paths import cache_dir, xdg_cache_home
 
 if TYPE_CHECKING:  # escape imports markdown-it; the CLI needs font_setup_latex before that
     from .escape import LatexMarkup

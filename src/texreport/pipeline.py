@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .atomic import user_file_mode, write_atomic
 from .charts import build_charts
 from .compiler import CompileLimits
 from .drivers import BODY_NAME, TEX_NAME, standalone_driver
@@ -33,7 +34,6 @@ from .fonts import font_chain
 from .formats import PREAMBLE_NAME, fixed_files
 from .jobdirs import write_files
 from .models import Report, iter_text_fields, load_document
-from .paths import user_file_mode, write_atomic
 from .templating import render_template
 from .theme import Theme, resolve_theme
 from .transports import ColdCompiler, Compiler
@@ -53,7 +53,6 @@ __all__ = [
     "prepare",
     "render",
     "render_to_file",
-    "write_atomic",
     "write_source",
 ]
 

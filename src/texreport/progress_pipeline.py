@@ -17,11 +17,11 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .atomic import user_file_mode, write_atomic
 from .errors import InputError
 from .escape import CodeFiles
 from .models import DocumentInvalid, load_json
 from .naming import is_safe_session_id, progress_filename
-from .paths import user_file_mode, write_atomic
 from .pipeline import JobSource, RenderOptions, _pdf_date, assemble_job, check_characters, compile_job
 from .progress import SessionInput, build_progress, located_field
 from .progress_charts import build_progress_charts
