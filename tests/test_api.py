@@ -10,7 +10,7 @@ import pytest
 import texreport
 
 MODULES = ["texreport", "texreport.errors", "texreport.models", "texreport.view", "texreport.labels",
-           "texreport.escape", "texreport.fonts", "texreport.charts", "texreport.templating",
+           "texreport.escape", "texreport.fonts", "texreport.coverage", "texreport.charts", "texreport.templating",
            "texreport.compiler", "texreport.pipeline", "texreport.workers", "texreport.batch",
            "texreport.jobdirs", "texreport.naming", "texreport.cli", "texreport.formats", "texreport.paths", "texreport.atomic",
            "texreport.launch", "texreport.transports", "texreport.drivers", "texreport.progress",

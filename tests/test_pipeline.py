@@ -142,7 +142,7 @@ def test_markdown_subset_is_typeset(tmp_path, document):
 
 
 def test_xecjk_fallback_is_on_only_for_reports_that_need_it(document, tmp_path):
-    from texreport.fonts import default_chain
+    from texreport.coverage import default_chain
     from texreport.pipeline import prepare
 
     chain = default_chain()

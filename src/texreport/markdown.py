@@ -347,14 +347,14 @@ def _kai_coverage() -> frozenset[int]:
     import shutil
     import subprocess
 
-    from .fonts import _coverage
+    from .coverage import cmap_coverage
 
     kpsewhich = shutil.which("kpsewhich")
     if kpsewhich is None:
         return frozenset()
     found = subprocess.run([kpsewhich, "FandolKai-Regular.otf"], capture_output=True, text=True, timeout=30,
                            check=False, stdin=subprocess.DEVNULL).stdout.strip()
-    return _coverage(found, 0) if found else frozenset()
+    return cmap_coverage(found, 0) if found else frozenset()
 
 
 def _is_cjk(ch: str) -> bool:

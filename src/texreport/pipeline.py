@@ -28,9 +28,9 @@ from typing import Any
 from .atomic import user_file_mode, write_atomic
 from .charts import build_charts
 from .compiler import CompileLimits
+from .coverage import font_chain
 from .drivers import BODY_NAME, TEX_NAME, standalone_driver
 from .escape import CodeFiles, LatexMarkup
-from .fonts import font_chain
 from .formats import PREAMBLE_NAME, fixed_files
 from .jobdirs import write_files
 from .models import Report, iter_text_fields, load_document
