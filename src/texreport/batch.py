@@ -45,9 +45,10 @@ from .atomic import user_file_mode, write_atomic
 from .compiler import CompileLimits
 from .drivers import group_prefix
 from .errors import InputError, TexreportError
+from .formats import fixed_files
 from .models import load_json
 from .naming import export_filename, is_safe_session_id
-from .pipeline import JobSource, RenderOptions, fixed_files, prepare
+from .pipeline import JobSource, RenderOptions, prepare
 from .reading import read_document
 from .theme import Theme, resolve_theme
 from .transports import GroupCompiler, compile_job

@@ -19,8 +19,8 @@ def latex_dir() -> Path:
 def cache_dir() -> Path:
     """The cache folder: ``$TEXREPORT_CACHE_DIR``, else ``$XDG_CACHE_HOME/texreport``, else ``~/.cache/texreport``.
 
-    Everything in it can be rebuilt (font coverage, the precompiled format,
-    compiled templates); a read-only or missing folder only makes renders slower.
+    Everything in it can be rebuilt (font coverage, the precompiled formats); a
+    read-only or missing folder only makes renders slower.
     """
     explicit = os.environ.get("TEXREPORT_CACHE_DIR")
     return Path(explicit) if explicit else xdg_cache_home() / "texreport"

@@ -31,7 +31,7 @@ from .compiler import CompileLimits
 from .coverage import font_chain
 from .drivers import BODY_NAME, TEX_NAME, standalone_driver
 from .escape import CodeFiles, LatexMarkup
-from .formats import PREAMBLE_NAME, fixed_files
+from .formats import fixed_files
 from .jobdirs import write_files
 from .models import Report, iter_text_fields, load_document
 from .templating import render_template
@@ -41,15 +41,11 @@ from .transports import compile_job as compile_with_retry
 from .view import build_view
 
 __all__ = [
-    "BODY_NAME",
-    "PREAMBLE_NAME",
-    "TEX_NAME",
     "JobSource",
     "RenderOptions",
     "assemble_job",
     "check_characters",
     "compile_job",
-    "fixed_files",
     "prepare",
     "render",
     "render_to_file",
