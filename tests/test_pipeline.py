@@ -153,7 +153,7 @@ def test_xecjk_fallback_is_on_only_for_reports_that_need_it(document, tmp_path):
     assert plain.startswith("\\xeCJKsetup{AutoFallBack=false}\n")
     document["questionDetails"][0]["userAnswer"] += " 𪚥"
     assert prepare(document).document["body.tex"].startswith("\\xeCJKsetup{AutoFallBack=true}\n")
-    document["questionDetails"][0]["userAnswer"] = "```\n𪚥 = 1\n```"  # in a code block: a code file, not body.tex
+    document["questionDetails"][0]["userAnswer"] = "```\n𪚥 = 1\n```"  # in a code block: typeset in body.tex too
     assert prepare(document).document["body.tex"].startswith("\\xeCJKsetup{AutoFallBack=true}\n")
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(render(document))

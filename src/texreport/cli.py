@@ -171,7 +171,7 @@ def progress(inputs: tuple[str, ...], output: Path | None, lang: str | None, kee
 @cli.command()
 @click.argument("source", metavar="REPORT.json|-")
 @click.option("-o", "--output", "folder", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write report.tex, texreport.sty, the CSV and code files into.")
+              help="Folder to write report.tex, texreport.sty and the chart CSVs into.")
 @lang_option
 @theme_option
 def tex(source: str, folder: Path, lang: str | None, theme: str | None) -> None:

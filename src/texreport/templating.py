@@ -8,9 +8,9 @@ filter can only over-escape, never inject. Undefined names are errors.
 
 The environment (and so each compiled template) is built once per process and
 shared: compiling ``report.tex.j2`` costs ~20 ms, paid once in a batch or the
-server. Per-render state (where code blocks go) travels in the render context,
-never in the shared environment. Pure: it reads the templates and writes no file
-(no bytecode cache: it saved those ~20 ms once per process, ~2 % of a CLI render).
+server; it holds no per-render state. Pure: it reads the templates and writes no
+file (no bytecode cache: it saved those ~20 ms once per process, ~2 % of a CLI
+render).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import jinja2
 
-from .escape import CodeFiles, LatexMarkup, escape_text
+from .escape import LatexMarkup, escape_text
 from .markdown import markdown_to_latex
 from .paths import latex_dir
 from .view import chart_label
@@ -58,20 +58,8 @@ def keep_edge_spaces(text: str) -> LatexMarkup:
     return LatexMarkup(before + escape_text(text) + after)
 
 
-_CODE_FILES = "_texreport_code_files"  # context key of the render's CodeFiles
-
-
-@jinja2.pass_context
-def _markdown_filter(context: jinja2.runtime.Context, text: Any) -> LatexMarkup:
-    return markdown_to_latex(str(text), code_files=context[_CODE_FILES])
-
-
-def make_environment(*, code_files: CodeFiles | None = None, search_path: Path | None = None) -> jinja2.Environment:
-    """A fresh environment; with ``code_files`` its ``md`` filter sends code blocks there.
-
-    Without ``code_files`` the ``md`` filter takes them from the render context
-    (``render_template`` puts them there), so one environment serves every render.
-    """
+def make_environment(*, search_path: Path | None = None) -> jinja2.Environment:
+    """A fresh environment reading templates from ``search_path`` (default: :func:`~texreport.paths.latex_dir`)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(search_path or latex_dir())),
         block_start_string=r"\BLOCK{",
@@ -89,11 +77,7 @@ def make_environment(*, code_files: CodeFiles | None = None, search_path: Path |
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    if code_files is None:
-        env.filters["md"] = _markdown_filter
-    else:
-        bound = code_files
-        env.filters["md"] = lambda text: markdown_to_latex(str(text), code_files=bound)
+    env.filters["md"] = lambda text: markdown_to_latex(str(text))
     env.filters["e"] = lambda text: escape_text(str(text))
     env.filters["pdfstring"] = pdf_string
     env.filters["spaced"] = keep_edge_spaces
@@ -106,11 +90,11 @@ def _shared_environment(search_path: str) -> jinja2.Environment:
     return make_environment(search_path=Path(search_path))
 
 
-def render_template(name: str, *, code_files: CodeFiles, **context: Any) -> str:
+def render_template(name: str, **context: Any) -> str:
     """Render template ``name`` with ``context``; returns the LaTeX source.
 
     Templates are compiled once per process (Jinja re-reads a template only when
     its file changes on disk).
     """
     template = _shared_environment(str(latex_dir())).get_template(name)
-    return template.render(**context, **{_CODE_FILES: code_files})
+    return template.render(**context)
