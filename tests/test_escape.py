@@ -1,4 +1,4 @@
-"""Tests for texreport.escape: the table, cleaning, long-word breaks, code files, a real compile."""
+"""Tests for texreport.escape: the table, cleaning, long-word breaks, a real compile."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 from texreport import escape
 from texreport.escape import (
     SUPPORT_MACROS,
-    CodeFiles,
     LatexMarkup,
     clean_text,
     escape_line,
@@ -101,7 +100,7 @@ def test_returns_markup_and_is_idempotent() -> None:
     assert isinstance(once, LatexMarkup)
     assert escape_text(once) is once
     assert escape_line(once) is once
-    assert markdown_to_latex(once, code_files=CodeFiles()) is once
+    assert markdown_to_latex(once) is once
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -184,28 +183,7 @@ def test_source_lines_stay_short() -> None:
 
 def test_support_macros_define_what_output_uses() -> None:
     assert "\\TRnewline" in SUPPORT_MACROS and all(mark.strip() in SUPPORT_MACROS for mark in BREAKS)
-    assert set(escape.__all__) >= {"LatexMarkup", "escape_text", "escape_pieces", "CodeFiles"}
-
-
-# ---------------------------------------------------------------- code files
-
-
-def test_code_files_names_and_content() -> None:
-    files = CodeFiles()
-    assert files.add("x = 1\n", "python") == "code-001.txt"
-    assert files.add("\tif x:\x00\n\t\treturn '😀'\n\n\n", "../../etc/passwd") == "code-002.txt"
-    assert files.items() == [("code-001.txt", "x = 1\n"), ("code-002.txt", "    if x:\n        return '😀'\n")]
-    assert files.language("code-002.txt") == "../../etc/passwd"
-    assert len(files) == 2
-
-
-def test_code_files_wrap_long_lines_and_keep_everything() -> None:
-    files = CodeFiles()
-    line = "".join(chr(ord("a") + i % 26) for i in range(5000))
-    files.add(line + "\nshort", None)
-    content = files.items()[0][1]
-    assert max(len(part) for part in content.split("\n")) <= 1000
-    assert content.replace("\n", "") == line + "short"
+    assert set(escape.__all__) >= {"LatexMarkup", "escape_text", "escape_pieces"}
 
 
 # ---------------------------------------------------------------- real compile
@@ -213,7 +191,7 @@ def test_code_files_wrap_long_lines_and_keep_everything() -> None:
 _VISIBLE_HOSTILE = "\n".join(HOSTILE[:-1]) + "\n中文 한국어 공백 Ελληνικά Łukasz ✅🚀 𪚥 ①"
 
 
-def _compile(tmp_path: Path, body: str, files: CodeFiles | None = None, *, check_overfull: bool = True) -> str:
+def _compile(tmp_path: Path, body: str, *, check_overfull: bool = True) -> str:
     from texreport.fonts import font_setup_latex
 
     source = (
@@ -223,8 +201,6 @@ def _compile(tmp_path: Path, body: str, files: CodeFiles | None = None, *, check
         + "\\lefthyphenmin=62 \\righthyphenmin=62\n\\pagestyle{empty}\n\\begin{document}\n" + body + "\n\\end{document}\n"
     )
     (tmp_path / "doc.tex").write_text(source, encoding="utf-8")
-    for name, content in (files.items() if files else []):
-        (tmp_path / name).write_text(content, encoding="utf-8")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "openin_any": "p", "openout_any": "p"}
     result = subprocess.run(
         ["xelatex", "-interaction=nonstopmode", "-no-shell-escape", "-halt-on-error", "doc.tex"],

@@ -1,9 +1,8 @@
-"""Tests for texreport.fonts: coverage of test alphabets, the error for an undrawable character, the real preamble."""
+"""Tests for texreport.fonts: character classes, the real preamble (fonts and glyphs in a PDF), test alphabets covered."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import subprocess
 from pathlib import Path
@@ -11,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from texreport import fonts
-from texreport.errors import ToolMissingError, UnsupportedCharacterError
-from texreport.fonts import FontFace, default_chain, font_class, font_setup_latex
+from texreport.coverage import default_chain
+from texreport.fonts import font_class, font_setup_latex
 
 ALPHABETS = {
     "chinese": "中文汉字测试，。：“引号”（括号）【】、——……",
@@ -44,43 +43,6 @@ def test_alphabets_are_covered(name: str) -> None:
 )
 def test_font_class(char: str, expected: str) -> None:
     assert font_class(char) == expected
-
-
-def test_uncovered_character_raises_naming_it_and_the_field() -> None:
-    chain = default_chain()
-    assert not chain.covers("\u0d9e")  # Sinhala: no font in the chain has it
-    with pytest.raises(UnsupportedCharacterError) as caught:
-        chain.check_text("fine 中文 then \u0d9e", field="questionDetails.2.userAnswer")
-    assert caught.value.character == "\u0d9e"
-    assert caught.value.field == "questionDetails.2.userAnswer"
-    assert "U+0D9E" in str(caught.value)
-
-
-def test_removed_characters_never_fail() -> None:
-    default_chain().check_text("a\x00\x1b\u200b\u202e\ufeff\ufe0f\u2028b\tc", field="x")
-
-
-def test_monospace_is_checked_against_the_mono_fonts() -> None:
-    chain = default_chain()
-    vietnamese = "\u1ea2"  # Ả: in DejaVu Sans, not in DejaVu Sans Mono
-    assert chain.covers(vietnamese, monospace=False)
-    assert not chain.covers(vietnamese, monospace=True)
-    assert not chain.covers(vietnamese)
-
-
-def test_missing_font_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(ToolMissingError, match="fonts-nowhere"):
-        fonts._locate(FontFace("No Such Font Family XYZ", "Regular", "fonts-nowhere"))
-
-
-def test_disk_cache_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TEXREPORT_CACHE_DIR", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    located = fonts._locate(fonts.SYMBOL_FACE)
-    fresh = fonts._coverage.__wrapped__(located.path, located.index)
-    assert (tmp_path / "texreport" / "coverage-v1.json").exists()
-    assert fonts._coverage.__wrapped__(located.path, located.index) == fresh
-    assert 0x1F600 in fresh
 
 
 def test_symbol_class_set_before_sub_block() -> None:
@@ -144,32 +106,3 @@ def test_public_names() -> None:
         assert hasattr(fonts, name)
     # CJK in code: the text faces (no third CJK instance for xdvipdfmx to read).
     assert re.search(r"\\setCJKmonofont\{Noto Sans CJK SC\}", font_setup_latex())
-
-
-def test_chain_is_cached_on_disk_and_read_again_when_a_font_changes(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TEXREPORT_CACHE_DIR", str(tmp_path))
-    fresh = default_chain.__wrapped__()
-    stored = json.loads((tmp_path / "chain-v1.json").read_text(encoding="utf-8"))
-    assert any("DejaVuSans" in path for path, _, _ in stored["files"])
-
-    def no_fc_match(face):
-        raise AssertionError("a valid cached chain needs no fc-match")
-
-    monkeypatch.setattr(fonts, "_locate", no_fc_match)
-    cached = default_chain.__wrapped__()
-    for name in ("latin_text", "latin_mono", "cjk", "symbols", "fallback"):
-        assert getattr(cached, name).ranges() == getattr(fresh, name).ranges()
-    assert cached.covers("中") and cached.covers("😀") and not cached.covers("\U000F0000")
-
-    stored["files"][0][1] += 1  # as if the font file had been replaced
-    (tmp_path / "chain-v1.json").write_text(json.dumps(stored), encoding="utf-8")
-    with pytest.raises(AssertionError, match="fc-match"):
-        default_chain.__wrapped__()
-
-
-def test_codepoint_ranges_behave_like_a_set() -> None:
-    ranges = fonts.CodepointRanges([[10, 12], [1, 3], [20, 20]])
-    assert list(ranges) == [1, 2, 3, 10, 11, 12, 20] and len(ranges) == 7
-    assert 11 in ranges and 4 not in ranges and 0 not in ranges and 21 not in ranges and "a" not in ranges
-    assert {1, 2, 20} <= ranges and not {1, 4} <= ranges

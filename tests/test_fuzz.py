@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
 from hostile_support import ALPHABETS, INVISIBLE, UNCOVERED, body_text, squash, words_outside_margins
+from texreport.coverage import default_chain
 from texreport.errors import UnsupportedCharacterError
-from texreport.fonts import default_chain
 from texreport.models import load_document
 from texreport.pipeline import RenderOptions, check_characters, render_to_file
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-import texreport.pipeline as pipeline
+import texreport.atomic as atomic
 from hostile_support import default_sigint, open_fds, xelatex_processes_in
 from texreport.compiler import CompileLimits
 from texreport.errors import CompileError, CompileTimeout, InputError, RenderError
@@ -156,7 +156,7 @@ def test_failed_write_never_leaves_a_half_pdf_under_the_final_name(tmp_path, mon
 
     monkeypatch.setattr(os, "fsync", disk_full)
     with pytest.raises(OSError):
-        pipeline.write_atomic(output, b"%PDF-1.5 " + b"x" * 100_000)
+        atomic.write_atomic(output, b"%PDF-1.5 " + b"x" * 100_000)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from test_escape import HOSTILE, unbroken
-from texreport.escape import CodeFiles, LatexMarkup, clean_text
+from texreport.escape import LatexMarkup, clean_text
 from texreport.markdown import MAX_NESTING, markdown_to_latex
 
 
@@ -41,10 +41,9 @@ def test_constructs(markdown: str, expected: str) -> None:
     assert md(markdown) == expected
 
 
-def test_markup_passes_through_and_code_files_are_optional() -> None:
+def test_markup_passes_through() -> None:
     once = LatexMarkup("\\x")
-    assert markdown_to_latex(once, code_files=CodeFiles()) is once
-    assert markdown_to_latex("a") == markdown_to_latex("a", code_files=CodeFiles())
+    assert markdown_to_latex(once) is once
 
 
 def test_links_only_for_http_and_mailto_with_the_url_printed() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from pdfcheck import GENERATED_AT, pdf_text, render_file, squash, word_boxes
 from texreport.errors import CompileError, InputError
-from texreport.pipeline import RenderOptions, render, write_atomic
+from texreport.pipeline import RenderOptions, render
 
 
 @pytest.fixture
@@ -60,16 +60,6 @@ def test_invalid_input_never_creates_a_folder(private_tmp, document):
     with pytest.raises(InputError):
         render(document)
     assert list(private_tmp.iterdir()) == []
-
-
-def test_atomic_write_leaves_old_file_on_failure(tmp_path):
-    target = tmp_path / "r.pdf"
-    target.write_bytes(b"old")
-
-    with pytest.raises(TypeError):
-        write_atomic(target, "not bytes")  # type: ignore[arg-type]
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["r.pdf"]
 
 
 def page_operators(pdf: Path) -> str:
@@ -152,7 +142,7 @@ def test_markdown_subset_is_typeset(tmp_path, document):
 
 
 def test_xecjk_fallback_is_on_only_for_reports_that_need_it(document, tmp_path):
-    from texreport.fonts import default_chain
+    from texreport.coverage import default_chain
     from texreport.pipeline import prepare
 
     chain = default_chain()
@@ -163,7 +153,7 @@ def test_xecjk_fallback_is_on_only_for_reports_that_need_it(document, tmp_path):
     assert plain.startswith("\\xeCJKsetup{AutoFallBack=false}\n")
     document["questionDetails"][0]["userAnswer"] += " 𪚥"
     assert prepare(document).document["body.tex"].startswith("\\xeCJKsetup{AutoFallBack=true}\n")
-    document["questionDetails"][0]["userAnswer"] = "```\n𪚥 = 1\n```"  # in a code block: a code file, not body.tex
+    document["questionDetails"][0]["userAnswer"] = "```\n𪚥 = 1\n```"  # in a code block: typeset in body.tex too
     assert prepare(document).document["body.tex"].startswith("\\xeCJKsetup{AutoFallBack=true}\n")
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(render(document))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import jinja2
 import pytest
 
@@ -96,3 +98,18 @@ def test_keep_edge_spaces(text: str, expected: str) -> None:
 def test_spaced_and_pdfstring_filters(env) -> None:
     assert render(env, r"\VAR{x|spaced}\VAR{n}", x="Page ", n=3) == "Page\\ 3"
     assert render(env, r"\VAR{x|pdfstring}", x="A") == "<FEFF0041>"
+
+
+def test_rendering_writes_no_file(document, tmp_path, monkeypatch) -> None:
+    from texreport import templating
+    from texreport.pipeline import prepare
+
+    prepare(document)  # font coverage read (and cached in-process) before the cache folder moves
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv("TEXREPORT_CACHE_DIR", str(cache))
+    fresh = functools.lru_cache(maxsize=4)(templating._shared_environment.__wrapped__)
+    monkeypatch.setattr(templating, "_shared_environment", fresh)  # the template is compiled again
+    assert "\\TRfooter" in prepare(document).document["body.tex"]
+    assert fresh.cache_info().misses == 1
+    assert list(cache.iterdir()) == []

@@ -14,6 +14,7 @@ import pytest
 from texreport import catalogue as catalogue_module
 from texreport import labels as labels_module
 from texreport import view as view_module
+from texreport.bands import band_for
 from texreport.catalogue import catalogue_entry_for, load_catalogue
 from texreport.labels import labels_for
 from texreport.models import Report, iter_text_fields, load_document, load_json
@@ -22,7 +23,6 @@ from texreport.view import (
     MAX_PLAN_ACTIONS,
     MAX_PLAN_RESOURCES,
     ReportView,
-    band_for,
     build_view,
     format_datetime,
 )

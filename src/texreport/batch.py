@@ -26,7 +26,7 @@ What a caller must know:
   the reason.
 * **Interrupting** (KeyboardInterrupt in the calling thread) stops queued items,
   kills every xelatex (the pool's process groups) and re-raises; PDFs are only
-  ever renamed into place complete (:func:`~texreport.pipeline.write_atomic`).
+  ever renamed into place complete (:func:`~texreport.atomic.write_atomic`).
 """
 
 from __future__ import annotations
@@ -41,13 +41,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import user_file_mode, write_atomic
 from .compiler import CompileLimits
 from .drivers import group_prefix
 from .errors import InputError, TexreportError
+from .formats import fixed_files
 from .models import load_json
 from .naming import export_filename, is_safe_session_id
-from .paths import user_file_mode
-from .pipeline import JobSource, RenderOptions, fixed_files, prepare, write_atomic
+from .pipeline import JobSource, RenderOptions, prepare
 from .reading import read_document
 from .theme import Theme, resolve_theme
 from .transports import GroupCompiler, compile_job
@@ -212,49 +213,105 @@ def _free_name(stem: str, taken: set[str]) -> str:
     return name
 
 
-def _render_group(items: Sequence[BatchItem], output_dir: Path, lang: str | None, timeout: float,
-                  pool: WorkerPool, grouped: GroupCompiler, stop: threading.Event,
-                  file_mode: int, theme: Theme) -> list[BatchResult]:
-    """Read, check and lay out each item, typeset the good ones together, write each PDF."""
-    results: list[BatchResult] = []
+@dataclass(frozen=True)
+class _Run:
+    """What every group of one batch shares."""
+
+    output_dir: Path
+    options: RenderOptions
+    pool: WorkerPool          # warm workers: groups of one, and the fallback of a failed group
+    grouped: GroupCompiler
+    stop: threading.Event     # set on an interrupt: queued items are skipped, no file is added
+    file_mode: int
+
+    @classmethod
+    def start(cls, output_dir: Path, options: RenderOptions, *, spares: int) -> _Run:
+        """``spares`` warm workers wait (they only pay off without groups); PDFs respect the umask, like any
+        other tool's output."""
+        return cls(output_dir, options, pool=WorkerPool(spares=spares), grouped=GroupCompiler(),
+                   stop=threading.Event(), file_mode=user_file_mode())
+
+
+def _failed(item: BatchItem, started: float, error: Exception) -> BatchResult:
+    reason = str(error) if isinstance(error, TexreportError) else f"{type(error).__name__}: {error}"
+    return BatchResult(item, time.monotonic() - started, reason)
+
+
+def _prepare_group(items: Sequence[BatchItem], run: _Run) -> tuple[list[tuple[BatchItem, JobSource, float]],
+                                                                 list[BatchResult]]:
+    """Read, check and lay out each item: (item, job, start time) of the good ones, results of the others."""
     prepared: list[tuple[BatchItem, JobSource, float]] = []
-    limits = CompileLimits(timeout=timeout)
+    results: list[BatchResult] = []
     for number, item in enumerate(items, start=1):
         started = time.monotonic()
-        if stop.is_set():
+        if run.stop.is_set():
             results.append(BatchResult(item, 0.0, "interrupted"))
             continue
         try:
             raw = read_document(item.source)
-            options = RenderOptions(lang=lang, limits=limits, theme=theme)
-            prepared.append((item, prepare(load_json(raw), options=options, name_prefix=group_prefix(number)), started))
-        except TexreportError as error:
-            results.append(BatchResult(item, time.monotonic() - started, str(error)))
+            prepared.append((item, prepare(load_json(raw), options=run.options, name_prefix=group_prefix(number)),
+                             started))
         except Exception as error:
-            results.append(BatchResult(item, time.monotonic() - started, f"{type(error).__name__}: {error}"))
-    pdfs: list[bytes] | None = None
-    if len(prepared) > 1 and not stop.is_set():
-        try:
-            pdfs = grouped.compile_group([job for _, job, _ in prepared], limits=limits)
-        except TexreportError:
-            pdfs = None  # one bad report must not sink the group: each gets its own compile below
+            results.append(_failed(item, started, error))
+    return prepared, results
+
+
+def _compile_together(jobs: Sequence[JobSource], run: _Run) -> list[bytes] | None:
+    """The PDFs of two or more jobs from one xelatex run, or None: then each compiles on its own."""
+    if len(jobs) < 2 or run.stop.is_set():
+        return None
+    try:
+        return run.grouped.compile_group(jobs, limits=run.options.limits)
+    except TexreportError:
+        return None  # one bad report must not sink the group: each gets its own compile
+
+
+def _finish(item: BatchItem, job: JobSource, started: float, pdf: bytes | None, run: _Run) -> BatchResult:
+    """Compile ``job`` alone unless its group gave ``pdf``, then write it (never after an interrupt)."""
+    if run.stop.is_set():
+        return BatchResult(item, time.monotonic() - started, "interrupted")
+    try:
+        if pdf is None:
+            pdf = compile_job(run.pool, job, limits=run.options.limits)
+        if run.stop.is_set():
+            return BatchResult(item, time.monotonic() - started, "interrupted")
+        write_atomic(run.output_dir / item.output_name, pdf, mode=run.file_mode)
+    except Exception as error:
+        return _failed(item, started, error)
+    return BatchResult(item, time.monotonic() - started)
+
+
+def _render_group(items: Sequence[BatchItem], run: _Run) -> list[BatchResult]:
+    """Lay out each item, typeset the good ones together, write each PDF."""
+    prepared, results = _prepare_group(items, run)
+    pdfs = _compile_together([job for _, job, _ in prepared], run)
     for index, (item, job, started) in enumerate(prepared):
-        if stop.is_set():  # interrupted: do not add files after Ctrl-C
-            results.append(BatchResult(item, time.monotonic() - started, "interrupted"))
-            continue
-        try:
-            pdf = pdfs[index] if pdfs is not None else compile_job(pool, job, limits=limits)
-            if stop.is_set():
-                results.append(BatchResult(item, time.monotonic() - started, "interrupted"))
-                continue
-            write_atomic(output_dir / item.output_name, pdf, mode=file_mode)
-        except TexreportError as error:
-            results.append(BatchResult(item, time.monotonic() - started, str(error)))
-        except Exception as error:
-            results.append(BatchResult(item, time.monotonic() - started, f"{type(error).__name__}: {error}"))
-        else:
-            results.append(BatchResult(item, time.monotonic() - started))
+        results.append(_finish(item, job, started, None if pdfs is None else pdfs[index], run))
     return results
+
+
+def _collect(pending: set[Future[list[BatchResult]]],
+             on_result: Callable[[BatchResult], None] | None) -> list[BatchResult]:
+    """Every group's results as the group finishes, each handed to ``on_result`` too."""
+    results: list[BatchResult] = []
+    while pending:
+        # A timeout keeps the main thread responsive to Ctrl-C.
+        finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+        for future in finished:
+            for result in future.result():
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
+    return results
+
+
+def _interrupt(run: _Run, executor: ThreadPoolExecutor) -> None:
+    """Skip queued groups and kill every running xelatex: the groups' threads return at once."""
+    run.stop.set()
+    executor.shutdown(wait=False, cancel_futures=True)
+    run.pool.close()
+    run.grouped.close()
+    executor.shutdown(wait=True)
 
 
 def run_batch(
@@ -282,38 +339,18 @@ def run_batch(
         raise ValueError("group must be 1 or more")
     output_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    results: list[BatchResult] = []
-    stop = threading.Event()
-    grouped = GroupCompiler()
-    file_mode = user_file_mode()  # PDFs respect the umask, like any other tool's output
-    # Warm workers serve groups of one and the fallback; spares only pay off without groups.
-    pool = WorkerPool(spares=jobs if group == 1 else 0)
+    run = _Run.start(output_dir, RenderOptions(lang=lang, limits=CompileLimits(timeout=timeout), theme=chosen),
+                     spares=jobs if group == 1 else 0)
     executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="texreport-batch")
-    groups = [items[index:index + group] for index in range(0, len(items), group)]
     try:
         if items and group == 1:
-            pool.warm_up(fixed_files(chosen))  # preambles load while the first reports are laid out
-        pending: set[Future[list[BatchResult]]] = {
-            executor.submit(_render_group, chunk, output_dir, lang, timeout, pool, grouped, stop, file_mode,
-                            chosen)
-            for chunk in groups
-        }
-        while pending:
-            # A timeout keeps the main thread responsive to Ctrl-C.
-            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in finished:
-                for result in future.result():
-                    results.append(result)
-                    if on_result is not None:
-                        on_result(result)
+            run.pool.warm_up(fixed_files(chosen))  # preambles load while the first reports are laid out
+        results = _collect({executor.submit(_render_group, items[index:index + group], run)
+                            for index in range(0, len(items), group)}, on_result)
     except BaseException:
-        stop.set()
-        executor.shutdown(wait=False, cancel_futures=True)
-        pool.close()  # kills running xelatex groups: their threads return at once
-        grouped.close()
-        executor.shutdown(wait=True)
+        _interrupt(run, executor)
         raise
     finally:
-        pool.close()
+        run.pool.close()
         executor.shutdown(wait=True)
     return BatchSummary(tuple(results), time.monotonic() - started)

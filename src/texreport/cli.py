@@ -19,7 +19,11 @@ from .errors import InputError, TexreportError, printable
 from .signals import EXIT_TERMINATED, Terminated, exit_on_sigterm
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .batch import BatchItem
     from .models import Report
+    from .theme import Theme
     from .workers import WorkerPool
 
 __all__ = ["cli", "main"]
@@ -171,7 +175,7 @@ def progress(inputs: tuple[str, ...], output: Path | None, lang: str | None, kee
 @cli.command()
 @click.argument("source", metavar="REPORT.json|-")
 @click.option("-o", "--output", "folder", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write report.tex, texreport.sty, the CSV and code files into.")
+              help="Folder to write report.tex, texreport.sty and the chart CSVs into.")
 @lang_option
 @theme_option
 def tex(source: str, folder: Path, lang: str | None, theme: str | None) -> None:
@@ -208,57 +212,14 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
           timeout: float, theme: str | None) -> None:
     """Render many reports (files, folders, globs) into a folder; exit 1 if any failed."""
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
-    from .batch import (
-        expand_inputs,
-        parse_shard,
-        plan_batch,
-        run_batch,
-        shard_from_environment,
-    )
-    from .theme import resolve_theme
+    from .batch import run_batch
 
-    try:
-        shard_pair = parse_shard(shard) if shard is not None else shard_from_environment(os.environ) or (1, 1)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--shard") from None
-    try:
-        chosen = resolve_theme(theme)
-        items = plan_batch(expand_inputs(inputs), shard=shard_pair)
-    except TexreportError as error:
-        _fail(error)
+    chosen, items = _plan_batch(inputs, shard, theme)
     console = Console(stderr=True)
-    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]} reports/s"), TimeElapsedColumn(), TextColumn("ETA"),
-               TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("rendering", total=len(items), rate="-")
-        started = time.monotonic()
-
-        def advance(result: object) -> None:
-            completed = progress.tasks[0].completed + 1
-            rate = completed / max(time.monotonic() - started, 1e-6)
-            progress.update(task, advance=1, rate=f"{rate:.2f}")
-
-        try:
-            summary = run_batch(items, folder, jobs=jobs, lang=lang, timeout=timeout, on_result=advance, group=group,
-                                theme=chosen)
-        except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM
-            # run_batch has killed every xelatex; click would turn this into "Aborted!" and exit 1.
-            progress.stop()
-            done = int(progress.tasks[0].completed)
-            what, code = ("terminated", EXIT_TERMINATED) if isinstance(interrupt, Terminated) else ("interrupted", 130)
-            console.print(f"texreport: {what} after {done} of {len(items)} reports", markup=False,
-                          highlight=False, soft_wrap=True)
-            sys.exit(code)
+    with _BatchProgress(console, len(items)) as progress:
+        summary = run_batch(items, folder, jobs=jobs, lang=lang, timeout=timeout, on_result=progress.advance,
+                            group=group, theme=chosen)
     for failure in summary.failed:
         console.print(printable(f"failed: {failure.item.source}: {failure.error}"), markup=False, highlight=False,
                       soft_wrap=True)
@@ -268,6 +229,66 @@ def batch(inputs: tuple[str, ...], folder: Path, jobs: int, group: int, shard: s
                   markup=False, highlight=False, soft_wrap=True)
     if summary.failed:
         sys.exit(1)
+
+
+def _plan_batch(inputs: tuple[str, ...], shard: str | None, theme: str | None) -> tuple[Theme, list[BatchItem]]:
+    """The theme and this machine's share of the inputs; a bad ``--shard`` is a usage error."""
+    from .batch import expand_inputs, parse_shard, plan_batch, shard_from_environment
+    from .theme import resolve_theme
+
+    try:
+        shard_pair = parse_shard(shard) if shard is not None else shard_from_environment(os.environ) or (1, 1)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--shard") from None
+    try:
+        return resolve_theme(theme), plan_batch(expand_inputs(inputs), shard=shard_pair)
+    except TexreportError as error:
+        _fail(error)
+
+
+class _BatchProgress:
+    """The batch's progress bar on stderr (done, rate, ETA); an interrupt inside it exits with a one-line note.
+
+    ``run_batch`` has killed every xelatex when the KeyboardInterrupt (Ctrl-C or SIGTERM) arrives here;
+    click would turn it into "Aborted!" and exit 1.
+    """
+
+    def __init__(self, console: Console, total: int) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]} reports/s"), TimeElapsedColumn(), TextColumn("ETA"),
+                   TimeRemainingColumn())
+        self.console, self.total = console, total
+        self.progress = Progress(*columns, console=console, transient=False)
+        self.task = self.progress.add_task("rendering", total=total, rate="-")
+        self.started = time.monotonic()
+
+    def advance(self, result: object) -> None:
+        completed = self.progress.tasks[0].completed + 1
+        rate = completed / max(time.monotonic() - self.started, 1e-6)
+        self.progress.update(self.task, advance=1, rate=f"{rate:.2f}")
+
+    def __enter__(self) -> _BatchProgress:
+        self.progress.start()
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
+        self.progress.stop()
+        if isinstance(error, KeyboardInterrupt):
+            done = int(self.progress.tasks[0].completed)
+            what, code = ("terminated", EXIT_TERMINATED) if isinstance(error, Terminated) else ("interrupted", 130)
+            self.console.print(f"texreport: {what} after {done} of {self.total} reports", markup=False,
+                               highlight=False, soft_wrap=True)
+            sys.exit(code)
 
 
 @cli.command()

@@ -2,7 +2,7 @@ r"""The ``.tex`` entry points (drivers) of every compile path, in one place.
 
 A job folder holds the fixed files (:func:`texreport.formats.fixed_files`: the
 preamble, the same for every report) and a report's own files (``body.tex``, the
-chart CSVs, the code files). xelatex is started on a small driver that inputs them:
+chart CSVs). xelatex is started on a small driver that inputs them:
 
 * ``report.tex`` (:func:`standalone_driver`): the whole preamble, then the body —
   what ``texreport tex`` writes and stock ``xelatex report.tex`` compiles;

@@ -18,8 +18,6 @@ caller must know:
   letter/digit changes, and, dearer still, every second character.  A word that
   fits on a line is never split; one that does not splits at a boundary first.
 * No output line exceeds about 1,000 characters (XeTeX aborts on ~200,000).
-* Code blocks never enter the LaTeX source: :class:`CodeFiles` collects them
-  under names the program chooses; the caller writes them next to the .tex.
 """
 
 from __future__ import annotations
@@ -36,7 +34,6 @@ __all__ = [
     "escape_line",
     "escape_pieces",
     "join_pieces",
-    "CodeFiles",
 ]
 
 
@@ -100,7 +97,6 @@ _LONG_WORD = 16  # characters without a space or CJK character before break poin
 _BREAK_EVERY = 2  # "anywhere" break points: every second character of a long word
 _BREAK_AFTER = frozenset("./_-:?&=#\\,;")
 _MAX_SOURCE_LINE = 1000  # output characters before a newline is slipped in
-_CODE_LINE_LIMIT = 1000  # fvextra fails with "Dimension too large" near 3,100
 
 _WORD_START = "\\TRwordstart "
 _BREAK_PART = "\\TRbreakpart "
@@ -316,65 +312,3 @@ def escape_line(text: str) -> LatexMarkup:
         return text
     line = " ".join(clean_text(text).split())
     return LatexMarkup(_escape_inline(line))
-
-
-# ---------------------------------------------------------------- code blocks
-
-
-class CodeFiles:
-    """Code blocks to be written as files whose names the program chooses (``code-001.txt`` …)."""
-
-    def __init__(self, *, prefix: str = "") -> None:
-        # ``prefix`` keeps several reports' files apart in one job folder (batch); the
-        # program chooses it, it is never user text.
-        if not re.fullmatch(r"[a-z0-9-]*", prefix):
-            raise ValueError("a code file prefix is letters, digits and dashes")
-        self._prefix = prefix
-        self._items: list[tuple[str, str]] = []
-        self._languages: dict[str, str | None] = {}
-
-    def add(self, code: str, language: str | None = None) -> str:
-        """Store ``code`` (cleaned, tabs expanded, long lines wrapped) and return its file name.
-
-        ``language`` is kept for callers (:meth:`language`) but never reaches the name.
-        """
-        name = f"{self._prefix}code-{len(self._items) + 1:03d}.txt"
-        self._items.append((name, _clean_code(code)))
-        self._languages[name] = language
-        return name
-
-    def items(self) -> list[tuple[str, str]]:
-        """(file name, content) pairs in the order they were added."""
-        return list(self._items)
-
-    def language(self, name: str) -> str | None:
-        """The language given with a block, as typed (for display only)."""
-        return self._languages[name]
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
-def _clean_code(code: str) -> str:
-    # Tabs expand to columns before clean_text would turn them into single spaces.
-    lines = _NEWLINES.sub("\n", code).replace("\u2029", "\n").split("\n")
-    cleaned = [clean_text(line.expandtabs(4)) for line in lines]
-    while cleaned and not cleaned[-1].strip():
-        cleaned.pop()
-    wrapped: list[str] = []
-    for line in cleaned:
-        wrapped.extend(_hard_wrap(line.rstrip(), _CODE_LINE_LIMIT))
-    return "\n".join(wrapped) + "\n" if wrapped else ""
-
-
-def _hard_wrap(line: str, width: int) -> list[str]:
-    """Split a line into chunks of at most ``width`` characters, never before a combining mark."""
-    chunks: list[str] = []
-    while len(line) > width:
-        cut = width
-        while cut > 1 and _joins_previous(line[cut]):
-            cut -= 1
-        chunks.append(line[:cut])
-        line = line[cut:]
-    chunks.append(line)
-    return chunks

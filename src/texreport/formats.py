@@ -50,6 +50,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from . import telemetry
+from .atomic import write_atomic
 from .compiler import (
     CompileLimits,
     check_log,
@@ -61,7 +62,7 @@ from .compiler import (
 from .errors import CompileError, RenderError
 from .fonts import FONT_SETS, char_class_setup_text, font_setup_text
 from .jobdirs import job_folder, write_files
-from .paths import cache_dir, latex_dir, write_atomic
+from .paths import cache_dir, latex_dir
 from .theme import THEME_FILE, Theme, resolve_theme
 
 __all__ = ["fixed_files", "ensure_format", "format_path", "preamble_input", "format_enabled", "format_refused",

@@ -27,7 +27,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from .escape import _LONG_WORD as LONG_WORD
-from .escape import CodeFiles, LatexMarkup, clean_text, escape_pieces, escape_text, join_pieces
+from .escape import LatexMarkup, clean_text, escape_pieces, escape_text, join_pieces
 from .highlight import code_block_latex
 
 __all__ = ["markdown_to_latex", "MAX_NESTING", "LINK_SCHEMES"]
@@ -77,9 +77,8 @@ def _parser() -> MarkdownIt:
 _MARKDOWN = _parser()
 
 
-def markdown_to_latex(text: str, *, code_files: CodeFiles | None = None) -> LatexMarkup:
-    """Typeset one field's Markdown.  ``code_files`` is accepted for the template's
-    interface; code blocks are typeset from escaped tokens and need no files."""
+def markdown_to_latex(text: str) -> LatexMarkup:
+    """Typeset one field's Markdown (code blocks too: from escaped tokens, inline, with no files)."""
     if isinstance(text, LatexMarkup):
         return text
     # Tabs become spaces to the next multiple of 4 before clean_text would make them one space.
@@ -347,14 +346,14 @@ def _kai_coverage() -> frozenset[int]:
     import shutil
     import subprocess
 
-    from .fonts import _coverage
+    from .coverage import cmap_coverage
 
     kpsewhich = shutil.which("kpsewhich")
     if kpsewhich is None:
         return frozenset()
     found = subprocess.run([kpsewhich, "FandolKai-Regular.otf"], capture_output=True, text=True, timeout=30,
                            check=False, stdin=subprocess.DEVNULL).stdout.strip()
-    return _coverage(found, 0) if found else frozenset()
+    return cmap_coverage(found, 0) if found else frozenset()
 
 
 def _is_cjk(ch: str) -> bool:

@@ -4,7 +4,7 @@ r"""render(document) → PDF bytes: validate, check fonts, lay out, compile.
 font lookup): the fixed files (:func:`texreport.formats.fixed_files`: ``preload.tex``
 with the class and style, ``fonts.tex``, and ``preamble.tex`` inputting both; the
 same for every document) and ``body.tex`` (everything about this report, from its
-footer labels to ``\end{document}``) with its chart CSVs and code files, under
+footer labels to ``\end{document}``) with its chart CSVs, under
 names the program chooses. :func:`render` hands the job to the compiler that
 ``RenderOptions.compiler`` names (:mod:`texreport.transports`: a fresh xelatex per
 job by default, or a warm :class:`~texreport.workers.WorkerPool` the caller owns),
@@ -25,15 +25,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .atomic import user_file_mode, write_atomic
 from .charts import build_charts
 from .compiler import CompileLimits
+from .coverage import font_chain
 from .drivers import BODY_NAME, TEX_NAME, standalone_driver
-from .escape import CodeFiles, LatexMarkup
-from .fonts import font_chain
-from .formats import PREAMBLE_NAME, fixed_files
+from .escape import LatexMarkup
+from .formats import fixed_files
 from .jobdirs import write_files
 from .models import Report, iter_text_fields, load_document
-from .paths import user_file_mode, write_atomic
 from .templating import render_template
 from .theme import Theme, resolve_theme
 from .transports import ColdCompiler, Compiler
@@ -41,19 +41,14 @@ from .transports import compile_job as compile_with_retry
 from .view import build_view
 
 __all__ = [
-    "BODY_NAME",
-    "PREAMBLE_NAME",
-    "TEX_NAME",
     "JobSource",
     "RenderOptions",
     "assemble_job",
     "check_characters",
     "compile_job",
-    "fixed_files",
     "prepare",
     "render",
     "render_to_file",
-    "write_atomic",
     "write_source",
 ]
 
@@ -77,7 +72,7 @@ class JobSource:
 
     ``fixed`` holds the document-independent files (preamble, style) a warm worker
     loads before it knows the document; ``document`` holds this report's files
-    (``body.tex``, chart CSVs, code files). ``files`` is the complete cold job folder.
+    (``body.tex``, chart CSVs). ``files`` is the complete cold job folder.
     """
 
     fixed: dict[str, str | bytes]
@@ -112,7 +107,7 @@ def prepare(
 ) -> JobSource:
     """Validate and lay out ``document``: the files of the job folder (pure apart from font lookup).
 
-    ``name_prefix`` prefixes the chart and code file names (not ``body.tex``), so that
+    ``name_prefix`` prefixes the chart file names (not ``body.tex``), so that
     several reports can share one job folder (``texreport batch``).
     """
     report = _as_report(document)
@@ -121,22 +116,19 @@ def prepare(
     generated_at = options.generated_at or datetime.now(UTC)
     view = build_view(report, lang=options.lang, generated_at=generated_at)
     charts = build_charts(view, prefix=name_prefix)
-    code_files = CodeFiles(prefix=name_prefix)
     context = {f.name: getattr(view, f.name) for f in fields(view)}
     context.update(charts=charts, creation_date=_pdf_date(generated_at))
-    body = render_template(TEMPLATE, code_files=code_files, **context)
-    return assemble_job(body, code_files, charts.files, view, theme=theme)
+    body = render_template(TEMPLATE, **context)
+    return assemble_job(body, charts.files, view, theme=theme)
 
 
-def assemble_job(body: str, code_files: CodeFiles, chart_files: Mapping[str, str], view: Any, *,
-                 theme: Theme | None = None) -> JobSource:
-    """A job from a rendered body, its code files and chart CSVs (any document type: report, progress)
-    in ``theme`` (default: the default theme)."""
+def assemble_job(body: str, chart_files: Mapping[str, str], view: Any, *, theme: Theme | None = None) -> JobSource:
+    """A job from a rendered body and its chart CSVs (any document type: report, progress) in
+    ``theme`` (default: the default theme)."""
     theme = resolve_theme(theme)
-    document_files = dict(code_files.items())
-    # Everything this document typesets is in body.tex or a code file (the CSVs hold numbers).
-    fallback = font_chain(theme.font_set).needs_fallback(body + "".join(document_files.values()) + theme.latex())
-    document_files[BODY_NAME] = f"\\xeCJKsetup{{AutoFallBack={'true' if fallback else 'false'}}}\n" + body
+    # Everything this document typesets is in body.tex (the CSVs hold numbers) or the theme.
+    fallback = font_chain(theme.font_set).needs_fallback(body + theme.latex())
+    document_files = {BODY_NAME: f"\\xeCJKsetup{{AutoFallBack={'true' if fallback else 'false'}}}\n" + body}
     document_files.update(chart_files)
     return JobSource(fixed=fixed_files(theme), document=document_files, view=view)
 

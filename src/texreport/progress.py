@@ -39,9 +39,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from itertools import pairwise
 
+from .bands import FAIR_THRESHOLD
 from .errors import InputError, LimitError
 from .models import Report, normalize_language
-from .view import FAIR_THRESHOLD, QuestionView, ReportView, build_view
+from .view import QuestionView, ReportView, build_view
 
 __all__ = ["SessionInput", "Session", "CategoryTrend", "Change", "WeakArea", "Ask", "RepeatedQuestion",
            "Progress", "check_sessions", "build_progress", "progress_identifier", "located_field", "category_key",

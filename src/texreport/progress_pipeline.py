@@ -17,11 +17,10 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .atomic import user_file_mode, write_atomic
 from .errors import InputError
-from .escape import CodeFiles
 from .models import DocumentInvalid, load_json
 from .naming import is_safe_session_id, progress_filename
-from .paths import user_file_mode, write_atomic
 from .pipeline import JobSource, RenderOptions, _pdf_date, assemble_job, check_characters, compile_job
 from .progress import SessionInput, build_progress, located_field
 from .progress_charts import build_progress_charts
@@ -94,11 +93,10 @@ def prepare_progress(inputs: Sequence[SessionInput], *, options: RenderOptions =
     progress = build_progress(inputs, lang=options.lang, generated_at=moment)
     view = build_progress_view(progress, generated_at=moment)
     charts = build_progress_charts(view)
-    code_files = CodeFiles()
     context = {f.name: getattr(view, f.name) for f in fields(view)}
     context.update(charts=charts, creation_date=_pdf_date(moment))
-    body = render_template(PROGRESS_TEMPLATE, code_files=code_files, **context)
-    return assemble_job(body, code_files, charts.files, view, theme=theme)
+    body = render_template(PROGRESS_TEMPLATE, **context)
+    return assemble_job(body, charts.files, view, theme=theme)
 
 
 def render_progress(inputs: Sequence[SessionInput], *, options: RenderOptions = RenderOptions(),

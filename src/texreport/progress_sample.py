@@ -106,7 +106,7 @@ def write_progress_sample(folder: Path | None) -> str:
     """The JSON list (``folder`` None), or write ``session-1.json`` … into ``folder`` and list their paths."""
     if folder is None:
         return progress_sample_json()
-    from .paths import write_atomic
+    from .atomic import write_atomic
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Literal
 
+from .bands import Band, band_for
 from .catalogue import catalogue_entry_for
 from .escape import LatexMarkup
 from .labels import labels_for
@@ -33,11 +34,9 @@ from .progress import Ask, Change, Progress, Session, WeakArea, category_key
 from .view import (
     MAX_PLAN_ACTIONS,
     MAX_PLAN_RESOURCES,
-    Band,
     Metadata,
     Pair,
     PlanItem,
-    band_for,
     chart_label,
     format_datetime,
 )

@@ -7,27 +7,27 @@ Delimiters never occur in LaTeX or in the template's own TeX: ``\\VAR{…}`` pri
 filter can only over-escape, never inject. Undefined names are errors.
 
 The environment (and so each compiled template) is built once per process and
-shared: compiling ``report.tex.j2`` costs ~0.25 s, which matters in batches and
-in the server. Per-render state (where code blocks go) travels in the render
-context, never in the shared environment.
+shared: compiling ``report.tex.j2`` costs ~20 ms, paid once in a batch or the
+server; it holds no per-render state. Pure: it reads the templates and writes no
+file (no bytecode cache: it saved those ~20 ms once per process, ~2 % of a CLI
+render).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from .escape import CodeFiles, LatexMarkup, escape_text
+from .escape import LatexMarkup, escape_text
 from .markdown import markdown_to_latex
-from .paths import cache_dir, latex_dir
+from .paths import latex_dir
 from .view import chart_label
 
-__all__ = ["latex_dir", "make_environment", "render_template", "pdf_string", "keep_edge_spaces"]
+__all__ = ["make_environment", "render_template", "pdf_string", "keep_edge_spaces"]
 
 
 def _finalize(value: Any) -> Any:
@@ -58,20 +58,8 @@ def keep_edge_spaces(text: str) -> LatexMarkup:
     return LatexMarkup(before + escape_text(text) + after)
 
 
-_CODE_FILES = "_texreport_code_files"  # context key of the render's CodeFiles
-
-
-@jinja2.pass_context
-def _markdown_filter(context: jinja2.runtime.Context, text: Any) -> LatexMarkup:
-    return markdown_to_latex(str(text), code_files=context[_CODE_FILES])
-
-
-def make_environment(*, code_files: CodeFiles | None = None, search_path: Path | None = None) -> jinja2.Environment:
-    """A fresh environment; with ``code_files`` its ``md`` filter sends code blocks there.
-
-    Without ``code_files`` the ``md`` filter takes them from the render context
-    (``render_template`` puts them there), so one environment serves every render.
-    """
+def make_environment(*, search_path: Path | None = None) -> jinja2.Environment:
+    """A fresh environment reading templates from ``search_path`` (default: :func:`~texreport.paths.latex_dir`)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(search_path or latex_dir())),
         block_start_string=r"\BLOCK{",
@@ -89,11 +77,7 @@ def make_environment(*, code_files: CodeFiles | None = None, search_path: Path |
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    if code_files is None:
-        env.filters["md"] = _markdown_filter
-    else:
-        bound = code_files
-        env.filters["md"] = lambda text: markdown_to_latex(str(text), code_files=bound)
+    env.filters["md"] = lambda text: markdown_to_latex(str(text))
     env.filters["e"] = lambda text: escape_text(str(text))
     env.filters["pdfstring"] = pdf_string
     env.filters["spaced"] = keep_edge_spaces
@@ -103,24 +87,14 @@ def make_environment(*, code_files: CodeFiles | None = None, search_path: Path |
 
 @functools.lru_cache(maxsize=4)
 def _shared_environment(search_path: str) -> jinja2.Environment:
-    env = make_environment(search_path=Path(search_path))
-    # Compiling report.tex.j2 costs ~40 ms per process; Jinja keys its bytecode on the
-    # template's source and Python's version. An unwritable cache only costs that time.
-    folder = cache_dir() / "templates"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if os.access(folder, os.W_OK):
-            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
-    except OSError:
-        pass
-    return env
+    return make_environment(search_path=Path(search_path))
 
 
-def render_template(name: str, *, code_files: CodeFiles, **context: Any) -> str:
+def render_template(name: str, **context: Any) -> str:
     """Render template ``name`` with ``context``; returns the LaTeX source.
 
     Templates are compiled once per process (Jinja re-reads a template only when
     its file changes on disk).
     """
     template = _shared_environment(str(latex_dir())).get_template(name)
-    return template.render(**context, **{_CODE_FILES: code_files})
+    return template.render(**context)

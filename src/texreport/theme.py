@@ -16,7 +16,7 @@ raises :class:`ThemeError` naming the file and the key.
 
 What a caller must know:
 
-* Colours are ``RRGGBB`` hex; every band of :data:`texreport.view.BANDS` needs
+* Colours are ``RRGGBB`` hex; every band of :data:`texreport.bands.BANDS` needs
   ``fill``, ``text`` and ``on`` (text on the fill) colours.
 * ``fonts`` names one of :data:`texreport.fonts.FONT_SETS`.
 * A logo is PNG, JPEG or PDF (checked by its first bytes), at most

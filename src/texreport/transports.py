@@ -133,7 +133,7 @@ class GroupCompiler:
         """One PDF per job, in order; a RenderError if the shared run fails (``limits`` per report).
 
         The jobs must have been prepared with ``name_prefix=drivers.group_prefix(n)``
-        (n from 1), so that their chart and code files do not collide.
+        (n from 1), so that their chart files do not collide.
         """
         if not jobs:
             return []

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Literal
 
-from texreport.bands import BANDS, FAIR_THRESHOLD, GOOD_THRESHOLD, Band, band_for
+from texreport.bands import BANDS, GOOD_THRESHOLD, Band, band_for
 from texreport.catalogue import Resource, catalogue_entry_for, default_entry, same_name
 from texreport.labels import labels_for
 from texreport.limits import MAX_KEYWORDS_CHARS
@@ -50,23 +50,18 @@ from texreport.models import CategoryScore, PlanEntry, QuestionDetail, Report, n
 __all__ = [
     "chart_label",
     "CHART_LABEL_CHARS",
-    "Band",
-    "BANDS",
+    "Band",  # charts reads it here (charts is being rewritten; then bands is its one home)
     "Pair",
     "CategoryView",
     "QuestionView",
-    "Resource",
     "PlanItem",
     "Metadata",
     "ReportView",
-    "GOOD_THRESHOLD",
-    "FAIR_THRESHOLD",
     "MAX_WEAKEST",
     "MAX_PLAN_ACTIONS",
     "MAX_PLAN_RESOURCES",
     "LONG_TABLE_CATEGORIES",
     "LONG_TABLE_NAME_CHARS",
-    "band_for",
     "build_view",
     "format_datetime",
 ]
@@ -203,17 +198,10 @@ def build_view(report: Report, *, lang: str | None = None, generated_at: datetim
     language = normalize_language(lang) if lang is not None else (report.language or "zh")
     labels = labels_for(language)
     when_generated = generated_at if generated_at is not None else datetime.now(UTC)
-
     questions = _questions(report)
     categories, categories_derived = _categories(report)
     weakest = _weakest(categories)
-    if report.improvement_plan is not None:
-        plan = _explicit_plan(report.improvement_plan.items, categories)
-        plan_is_derived = False
-    else:
-        plan = _derived_plan(report, language, labels, categories, weakest, questions)
-        plan_is_derived = True
-
+    plan, plan_is_derived = _plan(report, language, labels, categories, weakest, questions)
     candidate = _candidate_pairs(report, labels)
     interview = _interview_pairs(report, labels, language)
     total_questions = report.total_questions if report.total_questions is not None else len(questions)
@@ -226,25 +214,35 @@ def build_view(report: Report, *, lang: str | None = None, generated_at: datetim
         generated_at=format_datetime(when_generated, language),
         candidate=candidate,
         interview=interview,
-        overall_score=report.overall_score,
-        overall_band=band_for(report.overall_score),
-        total_questions=total_questions,
-        answered_count=answered_count,
+        overall_score=report.overall_score, overall_band=band_for(report.overall_score),
+        total_questions=total_questions, answered_count=answered_count,
         overall_feedback=report.overall_feedback,
-        strengths=_non_blank(report.strengths),
-        improvements=_non_blank(report.improvements),
+        strengths=_non_blank(report.strengths), improvements=_non_blank(report.improvements),
         categories=categories,
         weakest=weakest,
         questions=questions,
-        plan=plan,
-        plan_is_derived=plan_is_derived,
+        plan=plan, plan_is_derived=plan_is_derived,
         metadata=_metadata(report, labels, categories),
         band_labels={band: labels[f"band_{band}"] for band in BANDS},
-        cover_facts=[*candidate, *interview, Pair(labels["total_questions"], str(total_questions)),
-                     Pair(labels["answered"], str(answered_count))],
+        cover_facts=_cover_facts(labels, candidate, interview, total_questions, answered_count),
         category_table_breaks=_table_breaks(categories),
         extra={"categories_derived": categories_derived},
     )
+
+
+def _plan(report: Report, language: str, labels: dict[str, str], categories: list[CategoryView],
+          weakest: list[CategoryView], questions: list[QuestionView]) -> tuple[list[PlanItem], bool]:
+    """The report's own improvement plan, else one derived from its weakest areas; and whether it was derived."""
+    if report.improvement_plan is not None:
+        return _explicit_plan(report.improvement_plan.items, categories), False
+    return _derived_plan(report, language, labels, categories, weakest, questions), True
+
+
+def _cover_facts(labels: dict[str, str], candidate: list[Pair], interview: list[Pair], total_questions: int,
+                 answered_count: int) -> list[Pair]:
+    """The cover's rows: the candidate, the interview, then the question counts."""
+    return [*candidate, *interview, Pair(labels["total_questions"], str(total_questions)),
+            Pair(labels["answered"], str(answered_count))]
 
 
 def _table_breaks(categories: list[CategoryView]) -> bool:

@@ -20,7 +20,7 @@ __all__ = ["TIMEOUT_RESPONSE", "guarded_protocol"]
 TIMEOUT_RESPONSE = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 
 
-class HeaderDeadlineProtocol(H11Protocol):
+class _HeaderDeadlineProtocol(H11Protocol):
     """:class:`H11Protocol` that closes a connection whose request headers take too long."""
 
     header_timeout = 10.0
@@ -66,4 +66,4 @@ class HeaderDeadlineProtocol(H11Protocol):
 
 def guarded_protocol(header_timeout: float) -> type[H11Protocol]:
     """The protocol class for ``uvicorn.Config(http=…)`` with this header deadline (seconds)."""
-    return type("GuardedH11Protocol", (HeaderDeadlineProtocol,), {"header_timeout": header_timeout})
+    return type("GuardedH11Protocol", (_HeaderDeadlineProtocol,), {"header_timeout": header_timeout})

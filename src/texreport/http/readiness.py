@@ -87,7 +87,7 @@ class Readiness:
                                        partial(self.render, report, lang=None, generated_at=None))
             if not pdf.startswith(b"%PDF-"):
                 raise RenderError("the readiness compile did not produce a PDF")
-            if self.read_back and not await asyncio.to_thread(pdf_has_text, pdf, READINESS_TEXT):
+            if self.read_back and not await asyncio.to_thread(_pdf_has_text, pdf, READINESS_TEXT):
                 raise RenderError("the readiness PDF does not contain the Chinese test text")
             self.ready = True
             log.info("ready", extra={"version": self.version})
@@ -97,7 +97,7 @@ class Readiness:
             log.warning("readiness_failed", extra={"error": type(error).__name__, "detail": str(error)[:300]})
 
 
-def pdf_has_text(pdf: bytes, text: str) -> bool:
+def _pdf_has_text(pdf: bytes, text: str) -> bool:
     """Whether poppler's pdftotext finds ``text`` in ``pdf``; ``True`` when pdftotext is missing."""
     if shutil.which("pdftotext") is None:
         return True

@@ -122,6 +122,15 @@ class RenderQueue:
         Raises :class:`QueueFull`, :class:`ClientGone`, or whatever ``job`` raised
         (every waiter of a shared job gets the same exception).
         """
+        flight = self._join_or_admit(key, job)
+        flight.waiters += 1
+        try:
+            return await self._wait(flight, is_disconnected)
+        finally:
+            self._leave(key, flight)
+
+    def _join_or_admit(self, key: str, job: Callable[[], T]) -> _Flight:
+        """The job queued or running for ``key``, else a new one; QueueFull when no place is left."""
         loop = asyncio.get_running_loop()
         if self._semaphore is None or (self._loop is not loop and not self._flights):
             # Created lazily: it must belong to the loop that serves requests (a test
@@ -129,30 +138,30 @@ class RenderQueue:
             self._semaphore = asyncio.Semaphore(self.max_concurrent)
             self._loop = loop
         flight = self._flights.get(key)
-        if flight is None:
-            if self._admitted >= self.max_concurrent + self.max_waiting:
-                self.stats.rejected += 1
-                raise QueueFull(self.retry_after())
-            self._admitted += 1
-            flight = _Flight(task=None)  # type: ignore[arg-type]
-            flight.task = loop.create_task(self._execute(key, flight, job))
-            # Mark the outcome as seen even if every waiter left: no "never retrieved" noise.
-            flight.task.add_done_callback(lambda task: task.cancelled() or task.exception())
-            self._flights[key] = flight
-        else:
+        if flight is not None:
             self.stats.joined += 1
-        flight.waiters += 1
-        try:
-            return await self._wait(flight, is_disconnected)
-        finally:
-            flight.waiters -= 1
-            if flight.waiters == 0 and not flight.started and not flight.task.done():
-                # Nobody wants this result any more and it has not taken a slot: drop it
-                # now so that it neither compiles nor holds a queue place.
-                self.stats.abandoned += 1
-                flight.task.cancel()
-                if self._flights.get(key) is flight:
-                    del self._flights[key]
+            return flight
+        if self._admitted >= self.max_concurrent + self.max_waiting:
+            self.stats.rejected += 1
+            raise QueueFull(self.retry_after())
+        self._admitted += 1
+        flight = _Flight(task=None)  # type: ignore[arg-type]
+        flight.task = loop.create_task(self._execute(key, flight, job))
+        # Mark the outcome as seen even if every waiter left: no "never retrieved" noise.
+        flight.task.add_done_callback(lambda task: task.cancelled() or task.exception())
+        self._flights[key] = flight
+        return flight
+
+    def _leave(self, key: str, flight: _Flight) -> None:
+        """One waiter fewer; a job nobody waits for any more is dropped if it has not taken a slot."""
+        flight.waiters -= 1
+        if flight.waiters == 0 and not flight.started and not flight.task.done():
+            # Nobody wants this result any more: drop it now so that it neither compiles
+            # nor holds a queue place.
+            self.stats.abandoned += 1
+            flight.task.cancel()
+            if self._flights.get(key) is flight:
+                del self._flights[key]
 
     async def _wait(self, flight: _Flight, is_disconnected: Callable[[], Awaitable[bool]] | None) -> T:
         if is_disconnected is None:

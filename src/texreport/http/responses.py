@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from .exports import PdfResult
 
-__all__ = ["PDF_TYPE", "envelope", "not_modified", "pdf_response", "plain"]
+__all__ = ["PDF_TYPE", "RangeNotSatisfiable", "envelope", "not_modified", "pdf_response", "plain"]
 
 PDF_TYPE = "application/pdf"
 _CACHE_CONTROL = "private, no-cache"
@@ -38,7 +38,7 @@ class RangeNotSatisfiable(Exception):
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
-def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     """The one range ``(first, last)`` a ``Range`` header asks for, ``None`` for the whole PDF.
 
     Only a single range is served (``bytes=a-b``, ``bytes=a-``, ``bytes=-n``);
@@ -75,7 +75,7 @@ def pdf_response(result: PdfResult, disposition: str, *, range_header: str | Non
     headers = {"Content-Disposition": disposition, "ETag": result.etag, "Cache-Control": _CACHE_CONTROL,
                "Accept-Ranges": "bytes"}
     status = 200
-    chosen = byte_range(range_header, len(pdf))
+    chosen = _byte_range(range_header, len(pdf))
     if chosen is not None:
         first, last = chosen
         status, pdf = 206, pdf[first:last + 1]

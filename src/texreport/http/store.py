@@ -394,18 +394,8 @@ class Store:
         now = _now()
         with self._write() as connection:
             self._lock_session(connection, session_id)
-            values: dict[str, Any] = {"answer": answer, "updated_at": now}
-            if score is not None:
-                values["score"] = score
-            if feedback is not None:
-                values["feedback"] = feedback
-            result = connection.execute(
-                update(answers_table)
-                .where(answers_table.c.session_id == session_id, answers_table.c.question_index == question_index)
-                .values(**values)
-            )
-            if result.rowcount == 0:
-                raise QuestionNotFound(str(question_index))
+            self._update_answer(connection, session_id, question_index, now,
+                                answer=answer, score=score, feedback=feedback)
             self._invalidate(connection, session_id, now)
             record = self._session_in(connection, session_id)
             if record is None:  # pragma: no cover - the row is locked by this transaction
@@ -413,6 +403,23 @@ class Store:
             if check is not None:
                 check(record)   # raising rolls the whole change back
         return record
+
+    @staticmethod
+    def _update_answer(connection: Connection, session_id: str, question_index: int, now: datetime, *,
+                       answer: str | None, score: int | None, feedback: str | None) -> None:
+        """Replace one question's answer (its score and feedback only when given); QuestionNotFound if none."""
+        values: dict[str, Any] = {"answer": answer, "updated_at": now}
+        if score is not None:
+            values["score"] = score
+        if feedback is not None:
+            values["feedback"] = feedback
+        result = connection.execute(
+            update(answers_table)
+            .where(answers_table.c.session_id == session_id, answers_table.c.question_index == question_index)
+            .values(**values)
+        )
+        if result.rowcount == 0:
+            raise QuestionNotFound(str(question_index))
 
     @staticmethod
     def _invalidate(connection: Connection, session_id: str, now: datetime) -> None:
