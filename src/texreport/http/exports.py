@@ -6,9 +6,12 @@ whether a compile happens, so render-ahead and cross-instance leases plug in
 here. What a caller must know:
 
 * Rendered PDFs are cached per session under :func:`cache_key`: a hash of the
-  canonical report JSON, its generation time, the language and
+  canonical report JSON, its generation time, the language, the theme and
   :func:`content_version` (templates, style, fonts, core code), so a changed
-  report or a new version never serves a stale PDF.
+  report or a new version never serves a stale PDF. A session keeps up to
+  :data:`~texreport.http.store.PDF_VARIANTS` of them side by side (``?lang=zh``,
+  ``?lang=en``, ``?theme=``…; the least recently served goes first), so
+  alternating languages compiles each once; a submitted answer drops them all.
 * A compile caches its PDF in its own thread before anyone is answered, so a
   client that left still leaves a cached PDF for its retry.
 * Several instances on one database compile a PDF once: a compile first takes a
