@@ -13,8 +13,8 @@ pytest.importorskip("fastapi")
 
 from fastapi.testclient import TestClient
 
-from texreport.http import app as app_module
 from texreport.http.app import Settings, create_app
+from texreport.http.renderers import pipeline_renderer
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 BASE = "/api/interview/sessions"
@@ -27,7 +27,7 @@ class CountingRealRenderer:
         from texreport.workers import WorkerPool
 
         self.pool = WorkerPool(spares=1)  # the service default: warm workers
-        self.real = app_module.pipeline_renderer(120.0, compiler=self.pool)
+        self.real = pipeline_renderer(120.0, compiler=self.pool)
         self.calls = 0
         self._lock = threading.Lock()
 

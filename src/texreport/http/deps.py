@@ -93,7 +93,7 @@ CandidateId = Annotated[str, Depends(safe_candidate_id)]
 
 
 async def checked_lang(lang: Annotated[str | None, Query(
-        description="The report's language: zh (the default) or en")] = None) -> str | None:
+        description="The PDF's language: zh or en (default: the report's own, else zh)")] = None) -> str | None:
     """``?lang=``: one of the labels' languages or absent; anything else is a 422 naming ``lang``."""
     if lang is not None and lang not in LANGUAGES:
         raise ParameterInvalid("lang", f"must be {' or '.join(LANGUAGES)}")

@@ -9,7 +9,7 @@ from ...errors import InputError
 from ...models import load_json
 from ...naming import content_disposition, is_safe_session_id
 from ..deps import LangDep, ServicesDep, SessionId, ThemeDep
-from ..responses import PDF_TYPE, not_modified, pdf_response
+from ..responses import EXPORT_RESPONSES, PDF_TYPE, pdf_response
 from ..statuses import Rejected
 from .sessions import REPORT_BODY
 
@@ -26,14 +26,11 @@ EXPORT_PATH = "/api/interview/sessions/{session_id}/export"
     EXPORT_PATH,
     summary="Export the generated report as PDF (plain HTTP statuses, as the API page says)",
     responses={
-        200: {"content": {PDF_TYPE: {}}, "description": "The PDF"},
+        **EXPORT_RESPONSES,
         206: {"content": {PDF_TYPE: {}}, "description": "One byte range of the PDF (Range: bytes=a-b)"},
-        304: {"description": "If-None-Match matched the ETag"},
         400: {"description": "Report not yet generated"},
         404: {"description": "Unknown session (empty body)"},
-        500: {"description": "PDF generation failed"},
         416: {"description": "The range starts beyond the PDF"},
-        503: {"description": "Busy; see Retry-After"},
     },
     response_class=Response,
 )
@@ -41,8 +38,6 @@ async def export(request: Request, session_id: SessionId, lang: LangDep, theme: 
                  found: ServicesDep) -> Response:
     result = await found.exports.session_pdf(session_id, lang, if_none_match=request.headers.get("if-none-match"),
                                              is_disconnected=request.is_disconnected, theme=theme)
-    if result.pdf is None:
-        return not_modified(result.etag)
     if_range = request.headers.get("if-range")
     wanted = request.headers.get("range") if if_range is None or if_range.strip() == result.etag else None
     return pdf_response(result, content_disposition(session_id), range_header=wanted,

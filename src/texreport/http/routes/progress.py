@@ -26,7 +26,7 @@ from ...naming import is_safe_session_id, progress_content_disposition
 from ...progress import progress_identifier
 from ..deps import CandidateId, LangDep, ServicesDep, ThemeDep
 from ..progress_exports import parse_documents
-from ..responses import PDF_TYPE, not_modified, pdf_response
+from ..responses import EXPORT_RESPONSES, PDF_TYPE, pdf_response
 from ..statuses import Rejected
 
 __all__ = ["router"]
@@ -50,12 +50,9 @@ LIST_BODY = {
     "/api/interview/candidates/{candidate_id}/progress/export",
     summary="Export the progress report across a candidate's generated sessions (plain HTTP statuses)",
     responses={
-        200: {"content": {PDF_TYPE: {}}, "description": "The PDF"},
-        304: {"description": "If-None-Match matched the ETag"},
+        **EXPORT_RESPONSES,
         400: {"description": "Fewer than two sessions with a generated report (the body says how many)"},
         404: {"description": "Unknown candidate (empty body)"},
-        500: {"description": "PDF generation failed"},
-        503: {"description": "Busy; see Retry-After"},
     },
     response_class=Response,
 )
@@ -63,8 +60,6 @@ async def candidate_progress(request: Request, candidate_id: CandidateId, lang: 
                              found: ServicesDep) -> Response:
     result = await found.progress.candidate_pdf(candidate_id, lang, if_none_match=request.headers.get("if-none-match"),
                                                 is_disconnected=request.is_disconnected, theme=theme)
-    if result.pdf is None:
-        return not_modified(result.etag)
     return pdf_response(result, progress_content_disposition(candidate_id))
 
 
