@@ -25,8 +25,8 @@ import httpx
 from fastapi.testclient import TestClient
 
 from texreport.errors import CompileError, CompileTimeout, UnsupportedCharacterError
+from texreport.http import Settings, create_app
 from texreport.http import exports as exports_module
-from texreport.http.app import Settings, create_app
 from texreport.http.exports import cache_key
 from texreport.http.server import JsonLogFormatter
 from texreport.naming import content_disposition
@@ -43,13 +43,15 @@ class FakeRenderer:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str | None, datetime | None]] = []
+        self.themes: list[str | None] = []       # per call: the theme a request picked (None: the default)
         self.gate: threading.Event | None = None
         self.error: Exception | None = None
         self._lock = threading.Lock()
 
-    def __call__(self, report, *, lang, generated_at) -> bytes:
+    def __call__(self, report, *, lang, generated_at, theme=None) -> bytes:
         with self._lock:
             self.calls.append((report.session_id, lang, generated_at))
+            self.themes.append(theme.name if theme is not None else None)
         if self.gate is not None:
             assert self.gate.wait(10), "gate never opened"
         if self.error is not None:
@@ -302,6 +304,55 @@ def test_language_is_part_of_the_cache_key(client, renderer, doc):
     assert en.content != zh.content
     bad = client.get(f"{BASE}/{session_id}/export", params={"lang": "fr"})
     assert bad.status_code == 422 and bad.text == "lang must be zh or en"
+
+
+def test_each_language_is_cached_beside_the_others_until_an_answer_changes_the_report(client, renderer, doc):
+    session_id = create_generated(client, doc)
+    url = f"{BASE}/{session_id}/export"
+
+    def cache(result: str) -> float:
+        return metric(client.get("/metrics").text, "texreport_pdf_cache_total", result=result)
+
+    zh = client.get(url, params={"lang": "zh"})
+    en = client.get(url, params={"lang": "en"})
+    zh_again = client.get(url, params={"lang": "zh"})
+    en_again = client.get(url, params={"lang": "en"}, headers={"If-None-Match": en.headers["etag"]})
+    assert [call[1] for call in renderer.calls] == ["zh", "en"]          # the third and fourth: no compile
+    assert (cache("miss"), cache("hit")) == (2, 2)
+    assert zh_again.content == zh.content and b" zh " in zh.content and b" en " in en.content
+    assert en_again.status_code == 304 and en_again.headers["etag"] == en.headers["etag"]
+
+    assert client.post(f"{BASE}/{session_id}/answers", json={"questionIndex": 0, "answer": "new"}).status_code == 200
+    assert client.get(url, params={"lang": "zh"}).status_code == 400     # not generated: no variant is served
+    assert client.get(f"{BASE}/{session_id}/report").status_code == 200
+    for lang in ("zh", "en", "zh", "en"):
+        assert client.get(url, params={"lang": lang}).status_code == 200
+    assert [call[1] for call in renderer.calls] == ["zh", "en", "zh", "en"]
+    assert (cache("miss"), cache("hit")) == (4, 4)
+
+
+def test_the_cached_variants_of_a_session_are_bounded_least_recently_served_out(make_app, renderer, doc):
+    from texreport.http.store import PDF_VARIANTS
+    from texreport.theme import builtin_theme
+
+    with TestClient(make_app(themes=(builtin_theme(), builtin_theme("ink")))) as test_client:
+        session_id = create_generated(test_client, doc)
+        variants = [{}, {"lang": "en"}, {"theme": "ink"}, {"theme": "ink", "lang": "en"}, {"lang": "zh"}]
+        assert PDF_VARIANTS == 4 == len(variants) - 1
+
+        def export(number: int) -> None:
+            assert test_client.get(f"{BASE}/{session_id}/export", params=variants[number]).status_code == 200
+
+        for number in (0, 1, 2, 3, 0, 1, 2, 3):     # four variants side by side: compiled once each
+            export(number)
+        assert len(renderer.calls) == 4 and renderer.themes == [None, None, "ink", "ink"]
+        export(0)                                  # served: variant 1 is now the least recently served
+        export(4)                                  # a fifth: variant 1 goes
+        for number in (0, 2, 3, 4):
+            export(number)
+        assert len(renderer.calls) == 5
+        export(1)
+        assert [call[1] for call in renderer.calls] == [None, "en", None, "en", "zh", "en"]
 
 
 def test_a_new_template_version_never_serves_the_old_pdf(make_app, renderer, doc, monkeypatch):

@@ -18,7 +18,7 @@ pytest.importorskip("fastapi")
 
 import httpx
 
-from texreport.http.app import Settings, create_app
+from texreport.http import Settings, create_app
 from texreport.http.exports import cache_key
 from waiting import async_wait_until
 

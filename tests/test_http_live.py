@@ -23,7 +23,7 @@ uvicorn = pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
 from texreport.errors import LimitError  # noqa: E402
-from texreport.http.app import Settings, create_app  # noqa: E402
+from texreport.http import Settings, create_app  # noqa: E402
 from texreport.http.protocol import guarded_protocol  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

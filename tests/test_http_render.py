@@ -13,8 +13,8 @@ pytest.importorskip("fastapi")
 
 from fastapi.testclient import TestClient
 
-from texreport.http import app as app_module
-from texreport.http.app import Settings, create_app
+from texreport.http import Settings, create_app
+from texreport.http.renderers import pipeline_renderer
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 BASE = "/api/interview/sessions"
@@ -27,7 +27,7 @@ class CountingRealRenderer:
         from texreport.workers import WorkerPool
 
         self.pool = WorkerPool(spares=1)  # the service default: warm workers
-        self.real = app_module.pipeline_renderer(120.0, compiler=self.pool)
+        self.real = pipeline_renderer(120.0, compiler=self.pool)
         self.calls = 0
         self._lock = threading.Lock()
 
@@ -64,6 +64,37 @@ def test_real_export_is_cached_and_invalidated(tmp_path, document):
         changed = client.get(f"{BASE}/{session_id}/export")
         assert changed.status_code == 200 and renderer.calls == 2
         assert "全新的回答：值相等与引用相等" in pdf_text(changed.content)
+    renderer.pool.close()
+    app.state.store.close()
+
+
+def test_alternating_languages_are_each_compiled_once(tmp_path, document):
+    """zh, en, zh again: the third is the cached zh PDF (the session keeps every variant); after an answer
+    none of them is served."""
+    from texreport.labels import labels_for
+
+    renderer = CountingRealRenderer()
+    app = create_app(Settings(db_url=f"sqlite:///{tmp_path / 'langs.db'}", probe_on_startup=False,
+                              render_ahead=False), renderer=renderer)
+    session_id = "l" + uuid.uuid4().hex[:15]
+    document["sessionId"] = session_id
+    url = f"{BASE}/{session_id}/export"
+    titles = {lang: re.sub(r"\s+", "", labels_for(lang)["title"]) for lang in ("zh", "en")}
+    with TestClient(app) as client:
+        assert client.post(BASE, json=document).status_code == 200
+        client.get(f"{BASE}/{session_id}/report")
+        zh, en, zh_again = (client.get(url, params={"lang": lang}) for lang in ("zh", "en", "zh"))
+        assert zh.status_code == en.status_code == zh_again.status_code == 200
+        assert renderer.calls == 2 and zh_again.content == zh.content
+        assert "texreport_pdf_cache_total{result=\"hit\"} 1.0" in client.get("/metrics").text
+        assert titles["zh"] in pdf_text(zh_again.content) and titles["en"] not in pdf_text(zh_again.content)
+        assert titles["en"] in pdf_text(en.content) and titles["zh"] not in pdf_text(en.content)
+
+        client.post(f"{BASE}/{session_id}/answers", json={"questionIndex": 0, "answer": "换了一个回答"})
+        client.get(f"{BASE}/{session_id}/report")
+        en_after = client.get(url, params={"lang": "en"})
+        assert en_after.status_code == 200 and renderer.calls == 3 and "换了一个回答" in pdf_text(en_after.content)
+        assert client.get(url, params={"lang": "zh"}).content != zh.content and renderer.calls == 4
     renderer.pool.close()
     app.state.store.close()
 

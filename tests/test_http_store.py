@@ -120,11 +120,31 @@ def test_pdf_cache_is_keyed(store):
     meta = store.cached_pdf(session_id, "a" * 64, with_bytes=False)
     assert (meta.etag, meta.size, meta.pdf) == ('"a"', 6, None)
     assert store.save_pdf(session_id, "b" * 64, '"b"', b"%PDF-bb")
-    assert store.cached_pdf(session_id, "a" * 64) is None       # one PDF per session: replaced
+    assert store.cached_pdf(session_id, "a" * 64).pdf == b"%PDF-a"     # another variant: side by side
     assert store.cached_pdf(session_id, "b" * 64).pdf == b"%PDF-bb"
+    assert store.save_pdf(session_id, "b" * 64, '"b2"', b"%PDF-b2")     # the same key: replaced
+    assert store.cached_pdf(session_id, "b" * 64).etag == '"b2"'
     store.delete_session(session_id)
     assert store.cached_pdf(session_id, "b" * 64) is None
     assert store.save_pdf(session_id, "c" * 64, '"c"', b"%PDF-c") is False  # session gone: nothing stored
+
+
+def test_pdf_variants_are_bounded_least_recently_served_out(store):
+    from texreport.http.store import PDF_VARIANTS
+
+    session_id = new_id()
+    store.create_session(session_id, document(session_id))
+    keys = [letter * 64 for letter in "abcdef"]
+    assert PDF_VARIANTS == 4
+    for key in keys[:4]:
+        assert store.save_pdf(session_id, key, f'"{key[0]}"', b"%PDF-" + key[:1].encode())
+    assert store.cached_pdf(session_id, keys[0], with_bytes=False) is not None   # served: a is the newest now
+    store.save_pdf(session_id, keys[4], '"e"', b"%PDF-e")                       # b, the least recently served, goes
+    assert [key[0] for key in keys if store.cached_pdf(session_id, key, with_bytes=False)] == list("acde")
+    store.save_pdf(session_id, keys[5], '"f"', b"%PDF-f", keep=2)
+    assert [key[0] for key in keys if store.cached_pdf(session_id, key, with_bytes=False)] == list("ef")
+    store.submit_answer(session_id, 0, answer="changed")                        # the report changed: all go
+    assert [key for key in keys if store.cached_pdf(session_id, key)] == []
 
 
 def test_concurrent_generation_and_pdf_saves_do_not_conflict(store):
@@ -280,13 +300,52 @@ def test_a_database_made_by_release_0_1_0_is_upgraded_and_keeps_its_sessions(emp
 
     store = Store(empty_db_url)                          # what `texreport serve` does on start
     try:
-        assert current_revision(store.engine) == head_revision() == "0002"
+        assert current_revision(store.engine) == head_revision() == "0003"
         assert inspect(store.engine).has_table("texreport_leases") and inspect(store.engine).has_table(VERSION_TABLE)
         record = store.get_session("old1")
         assert record is not None and record.answers[0].answer == "kept"
         assert store.take_lease("old1", "k" * 64, "me", 30) and not store.take_lease("old1", "k" * 64, "you", 30)
         store.upgrade_schema()                           # again: nothing to do
         assert store.delete_session("old1") and store.count_sessions() == 0
+    finally:
+        store.close()
+        engine.dispose()
+
+
+def test_a_database_at_revision_0002_is_upgraded_and_keeps_its_cached_pdf(empty_db_url):
+    """0002 held one PDF per session (keyed by session); 0003 holds variants: the cached one is still served."""
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import MetaData, create_engine
+
+    from texreport.http.schema import MIGRATIONS, current_revision
+
+    engine = create_engine(normalize_url(empty_db_url))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+    tables = MetaData()
+    tables.reflect(engine)
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(tables.tables["texreport_sessions"].insert().values(
+            session_id="old2", status="EVALUATED", total_questions=0, overall_score=70, created_at=now,
+            updated_at=now, document=canonical_json({"sessionId": "old2", "overallScore": 70})))
+        connection.execute(tables.tables["texreport_pdfs"].insert().values(
+            session_id="old2", cache_key="z" * 64, etag='"z"', size=9, pdf=b"%PDF-kept", created_at=now))
+    assert current_revision(engine) == "0002"
+    store = Store(empty_db_url)
+    try:
+        assert current_revision(store.engine) == "0003"
+        assert store.cached_pdf("old2", "z" * 64).pdf == b"%PDF-kept"
+        assert store.save_pdf("old2", "y" * 64, '"y"', b"%PDF-new")
+        assert store.cached_pdf("old2", "z" * 64).pdf == b"%PDF-kept"
+        assert store.cached_pdf("old2", "y" * 64).pdf == b"%PDF-new"
+        assert store.delete_session("old2") and store.cached_pdf("old2", "y" * 64) is None
     finally:
         store.close()
         engine.dispose()

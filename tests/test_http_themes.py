@@ -17,7 +17,7 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 
 from pdfcheck import pdf_text
-from texreport.http.app import Settings, create_app
+from texreport.http import Settings, create_app
 from texreport.theme import builtin_theme, load_theme
 from themecheck import assert_themed, first_page_images, png_logo
 
@@ -134,3 +134,52 @@ def test_serve_refuses_two_themes_of_one_name(tmp_path: Path) -> None:
                              f"sqlite:///{tmp_path / 's.db'}", "--theme", "ink", "--theme", "ink"],
                             capture_output=True, timeout=120)
     assert result.returncode == 2 and "two --theme options give this name" in result.stderr.decode()
+
+
+def fake_pdf(*_args, **_kwargs) -> bytes:
+    return b"%PDF-1.7\n% fake\n%%EOF\n"
+
+
+def test_every_route_checks_lang_and_theme_alike(tmp_path: Path) -> None:
+    """?lang= and ?theme= are one dependency each: the same 422 on all four routes that take them (plain text on
+    the two exports, the envelope naming the field on the two stateless renders), and an id that is not
+    well-formed is still "not found" before they are looked at."""
+    from texreport.progress_sample import progress_sample_documents
+
+    reports = [document["data"] for document in progress_sample_documents()[:2]]
+    for report in reports:
+        report["candidate"]["id"] = "cand-1"
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'params.db'}", probe_on_startup=False, warm_workers=False,
+                        themes=(builtin_theme(), INK))
+    app = create_app(settings, renderer=fake_pdf)
+    app.state.services.progress.render = fake_pdf
+    with TestClient(app) as client:
+        for report in reports:
+            assert client.post(BASE, json=report).status_code == 200
+            assert client.get(f"{BASE}/{report['sessionId']}/report").status_code == 200
+        exports = [f"{BASE}/{reports[0]['sessionId']}/export", "/api/interview/candidates/cand-1/progress/export"]
+        stateless = [("/api/reports/pdf", reports[0]), ("/api/reports/progress/pdf", reports)]
+        for params in ({}, {"lang": "en"}, {"theme": "ink"}, {"lang": "zh", "theme": "default"}):
+            assert [client.get(url, params=params).status_code for url in exports] == [200, 200]
+            assert [client.post(url, params=params, json=body).status_code for url, body in stateless] == [200, 200]
+        for name, value, message in [("lang", "fr", "must be zh or en"),
+                                     ("theme", "nosuch", "must be one of: default, ink")]:
+            for url in exports:
+                response = client.get(url, params={name: value})
+                assert response.status_code == 422 and response.text == f"{name} {message}", url
+            for url, body in stateless:
+                response = client.post(url, params={name: value}, json=body)
+                assert response.status_code == 422, url
+                assert response.json()["data"]["errors"] == [{"field": name, "message": message}]
+                assert response.json()["message"] == f"invalid request: {name}: {message}"
+        for url in (f"{BASE}/bad%20id/export", "/api/interview/candidates/bad%20id/progress/export"):
+            response = client.get(url, params={"lang": "fr", "theme": "nosuch"})
+            assert response.status_code == 404 and response.content == b"", url
+        spec = client.get("/openapi.json").json()["paths"]
+    for path, method in [(f"{BASE}/{{session_id}}/export", "get"), ("/api/reports/pdf", "post"),
+                         ("/api/interview/candidates/{candidate_id}/progress/export", "get"),
+                         ("/api/reports/progress/pdf", "post")]:
+        query = {p["name"]: p for p in spec[path][method].get("parameters", []) if p["in"] == "query"}
+        assert set(query) == {"lang", "theme"}, path
+        assert not any(p["required"] for p in query.values())
+        assert "zh" in query["lang"]["description"] and "theme" in query["theme"]["description"]

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from texreport.cli import cli
 from texreport.errors import InputError
-from texreport.http.app import Settings, create_app
+from texreport.http import Settings, create_app
 from texreport.limits import MAX_CATEGORIES, MAX_COUNT, MAX_HEADING_CHARS, MAX_INT_DIGITS
 from texreport.models import load_json
 from texreport.pipeline import check_characters, prepare

@@ -17,7 +17,7 @@ pytest.importorskip("fastapi")
 
 from fastapi.testclient import TestClient
 
-from texreport.http.app import Settings, create_app
+from texreport.http import Settings, create_app
 from texreport.progress_sample import progress_sample_documents
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -22,7 +22,7 @@ pytest.importorskip("fastapi")
 
 from fastapi.testclient import TestClient
 
-from texreport.http.app import Settings, create_app
+from texreport.http import Settings, create_app
 from texreport.http.render_ahead import RenderAhead
 from texreport.http.store import Store
 

@@ -8,8 +8,9 @@ The chain, all from Debian packages (see ``fonts/README.md``):
   but lacks most of Latin Extended-A/B, Greek with accents and non-Russian
   Cyrillic (Łukasz, Dvořák, Ελληνικά, Україна), and XeTeX has no per-character
   fallback for non-CJK characters.
-* CJK class: "Noto Sans CJK SC" (regular, bold) for text and code alike; xeCJK's ``AutoFallBack`` sends characters they lack (Extension
-  B-F: 𪚥) to "HanaMinA" then "HanaMinB".
+* CJK class: "Noto Sans CJK SC" (regular, bold) for text and code alike; xeCJK's
+  ``AutoFallBack`` sends characters they lack (Extension B-F: 𪚥) to "HanaMinA"
+  then "HanaMinB".
 * Emoji and symbol blocks (:data:`SYMBOL_RANGES`) are made CJK class and routed
   to the "Symbola" sub-block of every CJK family (monochrome; XeTeX cannot draw
   colour emoji); AutoFallBack applies to them too.

@@ -23,7 +23,8 @@ What a caller (or a platform) must know:
 
 Where things live: routes in :mod:`~texreport.http.routes`, the export path
 (cache, single flight) in :mod:`~texreport.http.exports` (progress reports:
-:mod:`~texreport.http.progress_exports`), report building in
+:mod:`~texreport.http.progress_exports`), the real renderers in
+:mod:`~texreport.http.renderers`, report building in
 :mod:`~texreport.http.reports`, statuses in :mod:`~texreport.http.statuses`.
 """
 
@@ -32,8 +33,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import replace
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -47,44 +46,25 @@ from .deps import Services
 from .exports import Exports, Renderer
 from .metrics import Metrics
 from .middleware import RequestContext
-from .progress_exports import ProgressExports, pipeline_progress_renderer
+from .progress_exports import ProgressExports
 from .readiness import Readiness
 from .render_ahead import RenderAhead
 from .render_queue import RenderQueue
+from .renderers import pipeline_progress_renderer, pipeline_renderer
 from .routes import export, probes, progress, sessions
 from .settings import Settings
 from .store import Store
 
 if TYPE_CHECKING:
-    from ..transports import Compiler
     from ..workers import WorkerPool
 
-__all__ = ["CORS_EXPOSED_HEADERS", "Settings", "create_app", "pipeline_renderer", "warm_pool"]
+__all__ = ["CORS_EXPOSED_HEADERS", "create_app", "warm_pool"]
 
 CORS_METHODS = ["GET", "HEAD", "POST", "DELETE"]
 CORS_REQUEST_HEADERS = ["Content-Type", "If-None-Match", "If-Range", "Range", "X-Request-ID"]
 # What the API page's JavaScript reads from an export, plus ranges and retries.
 CORS_EXPOSED_HEADERS = ["Content-Disposition", "Content-Length", "ETag", "Content-Range", "Accept-Ranges",
                         "Retry-After", "X-Request-ID"]
-
-
-def pipeline_renderer(timeout: float, *, compiler: Compiler | None = None, theme: Theme | None = None) -> Renderer:
-    """The real renderer: the pipeline under the service's compile limits, ``theme`` by default, in
-    ``compiler`` (a pool the app owns) or, without one, a fresh xelatex per job."""
-    from ..compiler import CompileLimits
-    from ..pipeline import RenderOptions
-    from ..pipeline import render as render_pdf
-
-    base = RenderOptions(limits=CompileLimits(timeout=timeout), theme=theme)
-    if compiler is not None:
-        base = replace(base, compiler=compiler)
-
-    def render(report: Report, *, lang: str | None, generated_at: datetime | None,
-               theme: Theme | None = None) -> bytes:
-        options = replace(base, lang=lang, generated_at=generated_at, theme=theme or base.theme)
-        return render_pdf(report, options=options)
-
-    return render
 
 
 def warm_pool(settings: Settings) -> WorkerPool:

@@ -6,9 +6,12 @@ whether a compile happens, so render-ahead and cross-instance leases plug in
 here. What a caller must know:
 
 * Rendered PDFs are cached per session under :func:`cache_key`: a hash of the
-  canonical report JSON, its generation time, the language and
+  canonical report JSON, its generation time, the language, the theme and
   :func:`content_version` (templates, style, fonts, core code), so a changed
-  report or a new version never serves a stale PDF.
+  report or a new version never serves a stale PDF. A session keeps up to
+  :data:`~texreport.http.store.PDF_VARIANTS` of them side by side (``?lang=zh``,
+  ``?lang=en``, ``?theme=``…; the least recently served goes first), so
+  alternating languages compiles each once; a submitted answer drops them all.
 * A compile caches its PDF in its own thread before anyone is answered, so a
   client that left still leaves a cached PDF for its retry.
 * Several instances on one database compile a PDF once: a compile first takes a
@@ -51,17 +54,21 @@ if TYPE_CHECKING:
     from .render_ahead import RenderAhead
 
 __all__ = [
+    "Disconnected",
     "Exports",
     "PdfResult",
     "Renderer",
     "ReportNotGenerated",
     "cache_key",
     "content_version",
+    "digest",
     "etag_matches",
     "etag_of",
+    "theme_argument",
+    "theme_part",
 ]
 
-Disconnected = Callable[[], Awaitable[bool]]
+Disconnected = Callable[[], Awaitable[bool]]    # "has the client gone?" (Starlette's request.is_disconnected)
 log = logging.getLogger("texreport.http")
 
 
@@ -84,6 +91,16 @@ class PdfResult:
     etag: str
     pdf: bytes | None
 
+    @classmethod
+    def answering(cls, if_none_match: str | None, etag: str, pdf: bytes) -> PdfResult:
+        """What a request gets: without the bytes when its ``If-None-Match`` names this ETag."""
+        return cls(etag, None if etag_matches(if_none_match, etag) else pdf)
+
+
+def theme_argument(theme: Theme | None) -> dict[str, Theme]:
+    """A renderer's ``theme=`` keyword, given only when a request picked a theme (test fakes take none)."""
+    return {} if theme is None else {"theme": theme}
+
 
 def content_version() -> str:
     """A hash of everything in the package that can change a PDF, plus ``__version__``.
@@ -104,15 +121,23 @@ def content_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def digest(*parts: str) -> str:
+    """sha256 (hex) of ``parts``, NUL-separated: every PDF key (cache, single flight) is made here."""
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def theme_part(theme: Theme | None) -> str:
+    """A key's theme part: the picked theme's fingerprint, empty for the service's default."""
+    return theme.fingerprint if theme is not None else ""
+
+
 def cache_key(canonical_report: str, *, version: str, lang: str | None, generated_at: datetime,
               theme: Theme | None = None) -> str:
     """sha256 over everything the PDF depends on; two reports share a key only if identical.
 
     ``theme``: the theme a request picked (None: the service's default).
     """
-    material = "\0".join([canonical_report, version, lang or "", generated_at.isoformat(),
-                          theme.fingerprint if theme is not None else ""])
-    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+    return digest(canonical_report, version, lang or "", generated_at.isoformat(), theme_part(theme))
 
 
 def etag_of(pdf: bytes) -> str:
@@ -185,7 +210,7 @@ class Exports:
             compiled = await self.queue.run(key, job, is_disconnected=is_disconnected)
             if compiled is not None:
                 pdf, etag = compiled
-                return PdfResult(etag, None if etag_matches(if_none_match, etag) else pdf)
+                return PdfResult.answering(if_none_match, etag, pdf)
             # Another instance holds the lease: its PDF lands in the shared cache.
             waited = await self._await_other(session_id, key, if_none_match, is_disconnected, deadline)
             if waited is not None:
@@ -201,7 +226,7 @@ class Exports:
             pdf, etag = await asyncio.shield(asyncio.wrap_future(running))
         except Exception:  # failed or killed there: compile on demand
             return None
-        return PdfResult(etag, None if etag_matches(if_none_match, etag) else pdf)
+        return PdfResult.answering(if_none_match, etag, pdf)
 
     async def _await_other(self, session_id: str, key: str, if_none_match: str | None,
                            is_disconnected: Disconnected | None, deadline: float) -> PdfResult | None:
@@ -264,9 +289,7 @@ class Exports:
     async def stateless_pdf(self, report: Report, lang: str | None, *,
                             is_disconnected: Disconnected | None = None, theme: Theme | None = None) -> PdfResult:
         """A PDF of a report that is not stored (single flight by content, never cached)."""
-        material = "\0".join([canonical_json(report_data(report)), self.version, lang or "",
-                              theme.fingerprint if theme is not None else ""])
-        key = "stateless:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+        key = "stateless:" + digest(canonical_json(report_data(report)), self.version, lang or "", theme_part(theme))
         pdf = await self.queue.run(key, partial(self._timed_render, report, lang, None, theme),
                                    is_disconnected=is_disconnected)
         return PdfResult(etag_of(pdf), pdf)
@@ -274,9 +297,6 @@ class Exports:
     def _timed_render(self, report: Report, lang: str | None, generated_at: datetime | None,
                       theme: Theme | None = None) -> bytes:
         began = time.monotonic()
-        if theme is None:
-            pdf = self.render(report, lang=lang, generated_at=generated_at)
-        else:
-            pdf = self.render(report, lang=lang, generated_at=generated_at, theme=theme)
+        pdf = self.render(report, lang=lang, generated_at=generated_at, **theme_argument(theme))
         self.metrics.compile_seconds.labels(self.compile_path).observe(time.monotonic() - began)
         return pdf

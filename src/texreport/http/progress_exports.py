@@ -23,40 +23,34 @@ What a caller must know:
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from ..errors import InputError
 from ..models import load_document
 from ..progress import MAX_SESSIONS, SessionInput, check_sessions
 from ..theme import Theme
-from .exports import PdfResult, etag_matches, etag_of
+from .exports import Disconnected, PdfResult, digest, etag_of, theme_argument, theme_part
 from .records import CandidateSession, StoredReport
 from .render_queue import RenderQueue
 from .store import Store
 
-if TYPE_CHECKING:
-    from ..transports import Compiler
-
 __all__ = ["PROGRESS_CACHE_SIZE", "CandidateNotFound", "ProgressExports", "ProgressRenderer", "TooFewReports",
-           "parse_documents", "pipeline_progress_renderer"]
+           "parse_documents"]
 
 PROGRESS_CACHE_SIZE = 32
-Disconnected = Callable[[], Awaitable[bool]]
 
 
 class ProgressRenderer(Protocol):
     """Turns two or more validated sessions into PDF bytes (blocking). Tests inject fakes."""
 
-    def __call__(self, inputs: Sequence[SessionInput], *, lang: str | None,
-                 generated_at: datetime | None) -> bytes: ...
-    # ``theme=`` is passed too, only when a request picked a theme other than the service's default.
+    def __call__(self, inputs: Sequence[SessionInput], *, lang: str | None, generated_at: datetime | None,
+                 theme: Theme | None = None) -> bytes: ...
+    # ``theme`` is passed only when a request picked a theme other than the service's default.
 
 
 class CandidateNotFound(Exception):
@@ -69,25 +63,6 @@ class TooFewReports(Exception):
     def __init__(self, candidate_id: str, sessions: int, generated: int) -> None:
         super().__init__(f"Candidate {candidate_id} has {sessions} session(s), {generated} with a generated "
                          "report; a progress report needs at least 2 (generate them with GET /report first)")
-
-
-def pipeline_progress_renderer(timeout: float, *, compiler: Compiler | None = None,
-                               theme: Theme | None = None) -> ProgressRenderer:
-    """The real renderer: the progress pipeline under the service's compile limits, ``theme`` by
-    default, in ``compiler`` (the app's warm pool) or, without one, a fresh xelatex per job."""
-    def render(inputs: Sequence[SessionInput], *, lang: str | None, generated_at: datetime | None,
-               theme: Theme | None = theme) -> bytes:
-        from ..compiler import CompileLimits
-        from ..pipeline import RenderOptions
-        from ..progress_pipeline import render_progress
-
-        options = RenderOptions(lang=lang, generated_at=generated_at, limits=CompileLimits(timeout=timeout),
-                                theme=theme)
-        if compiler is not None:
-            options = replace(options, compiler=compiler)
-        return render_progress(inputs, options=options)
-
-    return render
 
 
 def parse_documents(data: object) -> list[SessionInput]:
@@ -130,8 +105,7 @@ class _PdfCache:
 
 
 def _key(parts: Sequence[str], *, version: str, lang: str | None, theme: Theme | None) -> str:
-    material = "\0".join(["progress", version, lang or "", theme.fingerprint if theme is not None else "", *parts])
-    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+    return digest("progress", version, lang or "", theme_part(theme), *parts)
 
 
 def _inputs(sessions: Sequence[CandidateSession]) -> list[SessionInput]:
@@ -167,13 +141,12 @@ class ProgressExports:
                    version=self.version, lang=lang, theme=theme)
         cached = self._cache.get(key)
         if cached is not None:
-            etag, pdf = cached
-            return PdfResult(etag, None if etag_matches(if_none_match, etag) else pdf)
+            return PdfResult.answering(if_none_match, *cached)
         inputs = await asyncio.to_thread(_inputs, sessions)
         latest = max(r.generated_at for r in reports)
         etag, pdf = await self.queue.run(key, partial(self._render_and_cache, key, inputs, lang, latest, theme),
                                          is_disconnected=is_disconnected)
-        return PdfResult(etag, None if etag_matches(if_none_match, etag) else pdf)
+        return PdfResult.answering(if_none_match, etag, pdf)
 
     def _render_and_cache(self, key: str, inputs: list[SessionInput], lang: str | None,
                           generated_at: datetime | None, theme: Theme | None) -> tuple[str, bytes]:
@@ -185,9 +158,7 @@ class ProgressExports:
 
     def _render(self, inputs: list[SessionInput], lang: str | None, generated_at: datetime | None,
                 theme: Theme | None) -> bytes:
-        if theme is None:
-            return self.render(inputs, lang=lang, generated_at=generated_at)
-        return self.render(inputs, lang=lang, generated_at=generated_at, theme=theme)  # type: ignore[call-arg]
+        return self.render(inputs, lang=lang, generated_at=generated_at, **theme_argument(theme))
 
     async def stateless_pdf(self, inputs: list[SessionInput], lang: str | None, *,
                             is_disconnected: Disconnected | None = None, theme: Theme | None = None) -> PdfResult:

@@ -9,10 +9,19 @@ from fastapi.responses import JSONResponse, Response
 
 from .exports import PdfResult
 
-__all__ = ["PDF_TYPE", "RangeNotSatisfiable", "envelope", "not_modified", "pdf_response", "plain"]
+__all__ = ["EXPORT_RESPONSES", "PDF_TYPE", "RangeNotSatisfiable", "envelope", "not_modified", "pdf_response",
+           "plain"]
 
 PDF_TYPE = "application/pdf"
 _CACHE_CONTROL = "private, no-cache"
+
+# What both exports (a session's, a candidate's progress) answer, for the OpenAPI document; each adds its own.
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {PDF_TYPE: {}}, "description": "The PDF"},
+    304: {"description": "If-None-Match matched the ETag"},
+    500: {"description": "PDF generation failed"},
+    503: {"description": "Busy; see Retry-After"},
+}
 
 
 def envelope(data: Any = None, *, code: int = 200, message: str = "success",
@@ -65,12 +74,14 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
 
 def pdf_response(result: PdfResult, disposition: str, *, range_header: str | None = None,
                  head: bool = False) -> Response:
-    """200 with the PDF, or 206 with the one range asked for; ``head``: the same headers, no body.
+    """200 with the PDF, or 206 with the one range asked for, or 304 when ``If-None-Match`` matched
+    (``result.pdf`` is ``None``); ``head``: the same headers, no body.
 
     ``Content-Length`` is always the length of what a GET sends (the page's
     progress bar needs it).
     """
-    assert result.pdf is not None
+    if result.pdf is None:
+        return not_modified(result.etag)
     pdf = result.pdf
     headers = {"Content-Disposition": disposition, "ETag": result.etag, "Cache-Control": _CACHE_CONTROL,
                "Accept-Ranges": "bytes"}

@@ -9,14 +9,16 @@ What a caller must know:
 * Tables: ``sessions`` (the report document a session was created from, its
   status), ``answers`` (one row per question: answer, score, feedback — what the
   answers endpoint changes), ``reports`` (the generated report object, canonical
-  JSON) and ``pdfs`` (at most one cached PDF per session, with the cache key it
-  was rendered for). Deleting a session deletes its rows in all four.
+  JSON) and ``pdfs`` (cached PDFs by session and cache key: up to
+  :data:`PDF_VARIANTS` per session — one per language and theme asked for — the
+  least recently served dropped first). Deleting a session deletes its rows in all four.
 * Every write that depends on what it read first locks the session row
   (``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so a
   report is never generated from answers that a concurrent submission replaced.
 * The PDF cache is correct by key, not by timing: a cached PDF is served only if
   its key equals the key of the session's current report, so a PDF that was
   rendered while the report changed can be stored but is never served.
+  A submitted answer drops every cached PDF of its session.
 * SQLite runs in WAL mode with ``synchronous=FULL``: a committed transaction
   survives a process kill *and* a power loss; a kill mid-write leaves the
   previous committed state (WAL is append-only and checksummed). ``FULL`` costs
@@ -39,6 +41,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -67,6 +70,7 @@ from .records import (
 )
 
 __all__ = [
+    "PDF_VARIANTS",
     "QuestionNotFound",
     "SessionExists",
     "SessionNotFound",
@@ -77,6 +81,7 @@ __all__ = [
 
 
 MAX_STORED_INT = MAX_COUNT   # INTEGER columns: the range both SQLite and PostgreSQL store (2^31-1)
+PDF_VARIANTS = 4             # cached PDFs kept per session (languages × themes asked for), least recently used out
 
 
 class StoreError(Exception):
@@ -170,12 +175,14 @@ reports_table = Table(
 pdfs_table = Table(
     "texreport_pdfs", metadata,
     Column("session_id", String(128), ForeignKey("texreport_sessions.session_id", ondelete="CASCADE"),
-           primary_key=True),
+           nullable=False),
     Column("cache_key", String(64), nullable=False),
     Column("etag", String(80), nullable=False),
     Column("size", Integer, nullable=False),
     Column("pdf", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=False),      # last served (the LRU order)
+    PrimaryKeyConstraint("session_id", "cache_key", name="texreport_pdf_variants_pkey"),
 )
 
 leases_table = Table(
@@ -186,6 +193,8 @@ leases_table = Table(
     Column("owner", String(96), nullable=False),       # the instance compiling this PDF
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
+
+_RECENT_FIRST = (pdfs_table.c.used_at.desc(), pdfs_table.c.cache_key)   # the PDF cache's LRU order
 
 
 class Store:
@@ -473,20 +482,29 @@ class Store:
     # ------------------------------------------------------------------ PDF cache
 
     def cached_pdf(self, session_id: str, cache_key: str, *, with_bytes: bool = True) -> CachedPdf | None:
-        """The cached PDF of a session if it was rendered for ``cache_key``, else ``None``."""
+        """The session's PDF cached for ``cache_key``, else ``None``; found, it becomes the most recently used."""
         columns = [pdfs_table.c.cache_key, pdfs_table.c.etag, pdfs_table.c.size]
         if with_bytes:
             columns.append(pdfs_table.c.pdf)
+        of_session = pdfs_table.c.session_id == session_id
         with self._read() as connection:
-            row = connection.execute(
-                select(*columns).where(pdfs_table.c.session_id == session_id, pdfs_table.c.cache_key == cache_key)
-            ).first()
+            row = connection.execute(select(*columns).where(of_session, pdfs_table.c.cache_key == cache_key)).first()
+            newest = None if row is None else connection.execute(
+                select(pdfs_table.c.cache_key).where(of_session).order_by(*_RECENT_FIRST).limit(1)).scalar()
         if row is None:
             return None
+        if newest != cache_key:   # repeated hits on the newest variant need no write
+            self._touch_pdf(session_id, cache_key)
         return CachedPdf(row.cache_key, row.etag, row.size, bytes(row.pdf) if with_bytes else None)
 
-    def save_pdf(self, session_id: str, cache_key: str, etag: str, pdf: bytes) -> bool:
-        """Cache a rendered PDF for a session (replacing any other); ``False`` if the session is gone."""
+    def _touch_pdf(self, session_id: str, cache_key: str) -> None:
+        with self._write() as connection:
+            connection.execute(update(pdfs_table).where(
+                pdfs_table.c.session_id == session_id, pdfs_table.c.cache_key == cache_key).values(used_at=_now()))
+
+    def save_pdf(self, session_id: str, cache_key: str, etag: str, pdf: bytes, *, keep: int = PDF_VARIANTS) -> bool:
+        """Cache a rendered PDF for a session beside its other variants (the same key: replaced), keeping the
+        ``keep`` most recently used; ``False`` if the session is gone."""
         now = _now()
         with self._write() as connection:
             try:
@@ -494,11 +512,23 @@ class Store:
                 self._lock_session(connection, session_id)
             except SessionNotFound:
                 return False
-            connection.execute(delete(pdfs_table).where(pdfs_table.c.session_id == session_id))
+            connection.execute(delete(pdfs_table).where(pdfs_table.c.session_id == session_id,
+                                                        pdfs_table.c.cache_key == cache_key))
             connection.execute(pdfs_table.insert().values(
                 session_id=session_id, cache_key=cache_key, etag=etag, size=len(pdf), pdf=pdf, created_at=now,
+                used_at=now,
             ))
+            self._prune_pdfs(connection, session_id, keep)
         return True
+
+    @staticmethod
+    def _prune_pdfs(connection: Connection, session_id: str, keep: int) -> None:
+        """Drop the session's cached PDFs beyond the ``keep`` most recently used (under the session's lock)."""
+        of_session = pdfs_table.c.session_id == session_id
+        stale = connection.execute(select(pdfs_table.c.cache_key).where(of_session)
+                                   .order_by(*_RECENT_FIRST).offset(keep)).scalars().all()
+        if stale:
+            connection.execute(delete(pdfs_table).where(of_session, pdfs_table.c.cache_key.in_(stale)))
 
     # ------------------------------------------------------------------ compile leases
 

@@ -8,34 +8,16 @@ from fastapi.responses import Response
 from ...errors import InputError
 from ...models import load_json
 from ...naming import content_disposition, is_safe_session_id
-from ...theme import Theme
-from ..deps import Services, ServicesDep, SessionId
-from ..responses import PDF_TYPE, not_modified, pdf_response
-from ..statuses import ParameterInvalid, Rejected
+from ..deps import LangDep, ServicesDep, SessionId, ThemeDep
+from ..responses import EXPORT_RESPONSES, PDF_TYPE, pdf_response
+from ..statuses import Rejected
 from .sessions import REPORT_BODY
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["export"])
 
-LANGUAGES = ("zh", "en")
 STATELESS_FILENAME = 'attachment; filename="interview-report.pdf"'
-
-
-def _checked_lang(lang: str | None) -> str | None:
-    if lang is not None and lang not in LANGUAGES:
-        raise ParameterInvalid("lang", "must be zh or en")
-    return lang
-
-
-def _checked_theme(found: Services, name: str | None) -> Theme | None:
-    """The theme ``?theme=NAME`` picks among the configured ones (None: the default); never a path."""
-    try:
-        return found.settings.picked_theme(name)
-    except KeyError:
-        offered = ", ".join(theme.name for theme in found.settings.offered_themes())
-        raise ParameterInvalid("theme", f"must be one of: {offered}") from None
-
 
 EXPORT_PATH = "/api/interview/sessions/{session_id}/export"
 
@@ -44,25 +26,18 @@ EXPORT_PATH = "/api/interview/sessions/{session_id}/export"
     EXPORT_PATH,
     summary="Export the generated report as PDF (plain HTTP statuses, as the API page says)",
     responses={
-        200: {"content": {PDF_TYPE: {}}, "description": "The PDF"},
+        **EXPORT_RESPONSES,
         206: {"content": {PDF_TYPE: {}}, "description": "One byte range of the PDF (Range: bytes=a-b)"},
-        304: {"description": "If-None-Match matched the ETag"},
         400: {"description": "Report not yet generated"},
         404: {"description": "Unknown session (empty body)"},
-        500: {"description": "PDF generation failed"},
         416: {"description": "The range starts beyond the PDF"},
-        503: {"description": "Busy; see Retry-After"},
     },
     response_class=Response,
 )
-async def export(request: Request, session_id: SessionId, found: ServicesDep, lang: str | None = None,
-                 theme: str | None = None) -> Response:
-    result = await found.exports.session_pdf(session_id, _checked_lang(lang),
-                                             if_none_match=request.headers.get("if-none-match"),
-                                             is_disconnected=request.is_disconnected,
-                                             theme=_checked_theme(found, theme))
-    if result.pdf is None:
-        return not_modified(result.etag)
+async def export(request: Request, session_id: SessionId, lang: LangDep, theme: ThemeDep,
+                 found: ServicesDep) -> Response:
+    result = await found.exports.session_pdf(session_id, lang, if_none_match=request.headers.get("if-none-match"),
+                                             is_disconnected=request.is_disconnected, theme=theme)
     if_range = request.headers.get("if-range")
     wanted = request.headers.get("range") if if_range is None or if_range.strip() == result.etag else None
     return pdf_response(result, content_disposition(session_id), range_header=wanted,
@@ -79,14 +54,11 @@ router.add_api_route(EXPORT_PATH, export, methods=["HEAD"], include_in_schema=Fa
     responses={200: {"content": {PDF_TYPE: {}}, "description": "The PDF"}},
     response_class=Response,
 )
-async def stateless_pdf(request: Request, found: ServicesDep, lang: str | None = None,
-                        theme: str | None = None) -> Response:
-    lang = _checked_lang(lang)
-    picked = _checked_theme(found, theme)
+async def stateless_pdf(request: Request, lang: LangDep, theme: ThemeDep, found: ServicesDep) -> Response:
     report = load_json(await request.body())
     try:
         result = await found.exports.stateless_pdf(report, lang, is_disconnected=request.is_disconnected,
-                                                   theme=picked)
+                                                   theme=theme)
     except InputError as error:
         raise Rejected(error, what="report cannot be rendered") from error
     safe = is_safe_session_id(report.session_id)

@@ -24,11 +24,10 @@ from fastapi.responses import Response
 from ...errors import InputError
 from ...naming import is_safe_session_id, progress_content_disposition
 from ...progress import progress_identifier
-from ..deps import ServicesDep
-from ..progress_exports import CandidateNotFound, parse_documents
-from ..responses import PDF_TYPE, not_modified, pdf_response
-from ..statuses import ParameterInvalid, Rejected
-from .export import _checked_theme
+from ..deps import CandidateId, LangDep, ServicesDep, ThemeDep
+from ..progress_exports import parse_documents
+from ..responses import EXPORT_RESPONSES, PDF_TYPE, pdf_response
+from ..statuses import Rejected
 
 __all__ = ["router"]
 
@@ -47,35 +46,20 @@ LIST_BODY = {
 }
 
 
-def _checked_lang(lang: str | None) -> str | None:
-    if lang is not None and lang not in ("zh", "en"):
-        raise ParameterInvalid("lang", "must be zh or en")
-    return lang
-
-
 @router.get(
     "/api/interview/candidates/{candidate_id}/progress/export",
     summary="Export the progress report across a candidate's generated sessions (plain HTTP statuses)",
     responses={
-        200: {"content": {PDF_TYPE: {}}, "description": "The PDF"},
-        304: {"description": "If-None-Match matched the ETag"},
+        **EXPORT_RESPONSES,
         400: {"description": "Fewer than two sessions with a generated report (the body says how many)"},
         404: {"description": "Unknown candidate (empty body)"},
-        500: {"description": "PDF generation failed"},
-        503: {"description": "Busy; see Retry-After"},
     },
     response_class=Response,
 )
-async def candidate_progress(request: Request, candidate_id: str, found: ServicesDep,
-                             lang: str | None = None, theme: str | None = None) -> Response:
-    if not is_safe_session_id(candidate_id):
-        raise CandidateNotFound(candidate_id)
-    result = await found.progress.candidate_pdf(candidate_id, _checked_lang(lang),
-                                                if_none_match=request.headers.get("if-none-match"),
-                                                is_disconnected=request.is_disconnected,
-                                                theme=_checked_theme(found, theme))
-    if result.pdf is None:
-        return not_modified(result.etag)
+async def candidate_progress(request: Request, candidate_id: CandidateId, lang: LangDep, theme: ThemeDep,
+                             found: ServicesDep) -> Response:
+    result = await found.progress.candidate_pdf(candidate_id, lang, if_none_match=request.headers.get("if-none-match"),
+                                                is_disconnected=request.is_disconnected, theme=theme)
     return pdf_response(result, progress_content_disposition(candidate_id))
 
 
@@ -85,10 +69,7 @@ async def candidate_progress(request: Request, candidate_id: str, found: Service
     responses={200: {"content": {PDF_TYPE: {}}, "description": "The PDF"}},
     response_class=Response,
 )
-async def stateless_progress(request: Request, found: ServicesDep, lang: str | None = None,
-                             theme: str | None = None) -> Response:
-    lang = _checked_lang(lang)
-    picked = _checked_theme(found, theme)
+async def stateless_progress(request: Request, lang: LangDep, theme: ThemeDep, found: ServicesDep) -> Response:
     try:
         data = json.loads((await request.body()).decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -96,7 +77,7 @@ async def stateless_progress(request: Request, found: ServicesDep, lang: str | N
     inputs = parse_documents(data)
     try:
         result = await found.progress.stateless_pdf(inputs, lang, is_disconnected=request.is_disconnected,
-                                                    theme=picked)
+                                                    theme=theme)
     except InputError as error:
         raise Rejected(error, what="progress report cannot be rendered") from error
     identifier = progress_identifier(inputs)
