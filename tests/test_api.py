@@ -58,6 +58,7 @@ EXPORTS: dict[str, set[str]] = {
         "content_version", "digest", "etag_matches", "etag_of", "theme_argument", "theme_part"},
     "texreport.http.metrics": {"COMPILE_PATHS", "CONTENT_TYPE", "Metrics"},
     "texreport.http.middleware": {"RequestContext"},
+    "texreport.http.pdf_memory": {"PdfMemory"},
     "texreport.http.progress_exports": {"CandidateNotFound", "PROGRESS_CACHE_SIZE", "ProgressExports",
         "ProgressRenderer", "TooFewReports", "parse_documents"},
     "texreport.http.protocol": {"TIMEOUT_RESPONSE", "guarded_protocol"},

@@ -335,7 +335,8 @@ def test_the_cached_variants_of_a_session_are_bounded_least_recently_served_out(
     from texreport.http.store import PDF_VARIANTS
     from texreport.theme import builtin_theme
 
-    with TestClient(make_app(themes=(builtin_theme(), builtin_theme("ink")))) as test_client:
+    # The database's bound (every instance shares it): no PDFs kept in this instance's memory.
+    with TestClient(make_app(themes=(builtin_theme(), builtin_theme("ink")), pdf_memory_bytes=0)) as test_client:
         session_id = create_generated(test_client, doc)
         variants = [{}, {"lang": "en"}, {"theme": "ink"}, {"theme": "ink", "lang": "en"}, {"lang": "zh"}]
         assert PDF_VARIANTS == 4 == len(variants) - 1
@@ -353,6 +354,52 @@ def test_the_cached_variants_of_a_session_are_bounded_least_recently_served_out(
         assert len(renderer.calls) == 5
         export(1)
         assert [call[1] for call in renderer.calls] == [None, "en", None, "en", "zh", "en"]
+
+
+def test_a_served_pdf_is_answered_from_memory_and_never_outlives_its_report(make_app, renderer, doc,
+                                                                          monkeypatch):
+    from texreport.http.store import Store
+
+    reads: list[bool] = []
+    original = Store.cached_pdf
+
+    def counted(self, session_id, key, *, with_bytes=True):
+        reads.append(with_bytes)
+        return original(self, session_id, key, with_bytes=with_bytes)
+
+    monkeypatch.setattr(Store, "cached_pdf", counted)
+    with TestClient(make_app()) as test_client:
+        session_id = create_generated(test_client, doc)
+        url = f"{BASE}/{session_id}/export"
+        first = test_client.get(url)
+        reads.clear()
+        again = [test_client.get(url) for _ in range(3)]
+        assert reads == [] and all(r.content == first.content for r in again)   # no database read at all
+        assert test_client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+        assert test_client.post(f"{BASE}/{session_id}/answers", json={"questionIndex": 0, "answer": "new"}).status_code == 200
+        assert test_client.get(url).status_code == 400                       # not generated: memory serves nothing
+        assert test_client.get(f"{BASE}/{session_id}/report").status_code == 200
+        changed = test_client.get(url)
+        assert changed.status_code == 200 and changed.content != first.content and renderer.renders(session_id) == 2
+
+
+def test_pdf_memory_is_bounded_by_entries_and_bytes():
+    from texreport.http.pdf_memory import PdfMemory
+
+    memory = PdfMemory(items=3, max_bytes=10)
+    for key, size in (("a", 4), ("b", 4), ("c", 2)):
+        memory.put(key, f"etag-{key}", b"x" * size)
+    assert len(memory) == 3 and memory.size_bytes == 10
+    assert memory.get("a") == ("etag-a", b"xxxx")            # a is now the most recently used
+    memory.put("d", "etag-d", b"x")                            # over 3 entries: b (least recent) goes
+    assert memory.get("b") is None and len(memory) == 3
+    memory.put("e", "etag-e", b"x" * 6)                       # over 10 bytes: c, then a go
+    assert [memory.get(k) is not None for k in "acde"] == [False, False, True, True] and memory.size_bytes == 7
+    memory.put("huge", "etag-h", b"x" * 11)                   # larger than the whole memory: not kept
+    assert memory.get("huge") is None and memory.size_bytes == 7
+    memory.put("d", "etag-d2", b"yy")                         # replacing a key counts its bytes once
+    assert memory.get("d") == ("etag-d2", b"yy") and memory.size_bytes == 8
+    assert PdfMemory(items=5, max_bytes=0).get("k") is None
 
 
 def test_a_new_template_version_never_serves_the_old_pdf(make_app, renderer, doc, monkeypatch):

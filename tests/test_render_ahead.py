@@ -96,6 +96,8 @@ def test_the_pdf_is_ready_before_the_click_and_counted(make_client, document):
         assert client.get(f"{BASE}/{session_id}/report").status_code == 200
         assert ahead_of(client).wait_idle(GUARD)
         assert renderer.count(background=True) == 1
+        memory = client.app.state.services.exports.memory
+        assert len(memory) == 1                                # kept in memory too: no database read to serve it
         export = client.get(f"{BASE}/{session_id}/export")
         assert export.status_code == 200 and content(export)["session"] == session_id
         assert renderer.count(background=False) == 0          # served from the cache, no compile

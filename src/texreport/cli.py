@@ -319,6 +319,9 @@ class _BatchProgress:
 @click.option("--theme", "themes", multiple=True, envvar="TEXREPORT_THEMES", metavar="NAME|FILE",
               help="A theme requests may pick with ?theme=NAME (repeatable; the first is the default; "
                    "env: space-separated). Default: the default theme only.")
+@click.option("--pdf-memory", "pdf_memory_mb", type=click.IntRange(min=0), default=64, show_default=True,
+              envvar="TEXREPORT_PDF_MEMORY", metavar="MB",
+              help="Recently compiled or served PDFs kept in memory (0: read every export from the database).")
 def serve(host: str, port: int, header_timeout: float, **options: Any) -> None:
     """Run the HTTP export service (needs the [http] extra). Every option also reads TEXREPORT_* (README)."""
     try:
@@ -332,6 +335,7 @@ def serve(host: str, port: int, header_timeout: float, **options: Any) -> None:
 
     options["db_url"] = options.pop("db")
     options["cors_origins"] = tuple(options["cors_origins"])
+    options["pdf_memory_bytes"] = options.pop("pdf_memory_mb") * 1024 * 1024
     try:
         options["themes"] = _offered_themes(options["themes"])
         run_server(Settings(**options), host=host, port=port, header_timeout=header_timeout)

@@ -100,12 +100,14 @@ def _services(settings: Settings, renderer: Renderer | None, checker: Callable[[
                           read_back=renderer is None)
     exporter = Exports(store=the_store, queue=queue, render=render, version=version, metrics=metrics,
                        compile_path="warm" if settings.warm_workers else "cold", lease_seconds=settings.lease_seconds,
-                       give_up_after=settings.compile_timeout * 2 + settings.lease_seconds)
+                       give_up_after=settings.compile_timeout * 2 + settings.lease_seconds,
+                       memory_bytes=settings.pdf_memory_bytes)
     progress_renderer = pipeline_progress_renderer(settings.compile_timeout, compiler=pool,
                                                    theme=settings.offered_themes()[0])
     progress_exports = ProgressExports(store=the_store, queue=queue, render=progress_renderer, version=version)
     if settings.render_ahead or (settings.render_ahead is None and renderer is None):
         exporter.ahead = _render_ahead(settings, the_store, queue, version, renderer)
+        exporter.ahead.remember = exporter.memory.put
     return Services(settings=settings, store=the_store, queue=queue, exports=exporter, readiness=readiness,
                     metrics=metrics, check=checker or _pipeline_checker(settings.offered_themes()), version=version,
                     progress=progress_exports)

@@ -45,6 +45,7 @@ from .. import __version__
 from ..models import Report, load_document
 from ..theme import Theme
 from .metrics import Metrics
+from .pdf_memory import PdfMemory
 from .records import StoredReport, canonical_json
 from .render_queue import ClientGone, QueueFull, RenderQueue
 from .reports import report_data
@@ -158,7 +159,7 @@ class Exports:
 
     def __init__(self, *, store: Store, queue: RenderQueue, render: Renderer, version: str, metrics: Metrics,
                  compile_path: str, lease_seconds: float = 30.0, give_up_after: float = 150.0,
-                 poll_seconds: float = 0.2) -> None:
+                 poll_seconds: float = 0.2, memory_bytes: int = 64 * 1024 * 1024) -> None:
         self.store = store
         self.queue = queue
         self.render = render
@@ -170,6 +171,9 @@ class Exports:
         self.poll_seconds = poll_seconds
         self.owner = f"{socket.gethostname()[:48]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self.ahead: RenderAhead | None = None  # set by create_app when render-ahead is on
+        # PDFs this instance compiled or served lately, by content key: an export (a prepared
+        # one above all) answers without reading the blob back from the database.
+        self.memory = PdfMemory(items=1024, max_bytes=memory_bytes)
 
     def report_generated(self, stored: StoredReport) -> None:
         """A report came into being: start its PDF ahead of the export (if render-ahead is on)."""
@@ -244,6 +248,9 @@ class Exports:
             await asyncio.sleep(self.poll_seconds)
 
     async def _cached(self, session_id: str, key: str, if_none_match: str | None) -> PdfResult | None:
+        remembered = self.memory.get(key)
+        if remembered is not None:
+            return PdfResult.answering(if_none_match, *remembered)
         cached = await asyncio.to_thread(partial(self.store.cached_pdf, session_id, key,
                                                  with_bytes=not if_none_match))
         if cached is None:
@@ -252,7 +259,10 @@ class Exports:
             return PdfResult(cached.etag, None)
         if cached.pdf is None:
             cached = await asyncio.to_thread(self.store.cached_pdf, session_id, key)
-        return None if cached is None or cached.pdf is None else PdfResult(cached.etag, cached.pdf)
+        if cached is None or cached.pdf is None:
+            return None
+        self.memory.put(key, cached.etag, cached.pdf)
+        return PdfResult(cached.etag, cached.pdf)
 
     def _compile_under_lease(self, stored: StoredReport, key: str, lang: str | None,
                              theme: Theme | None = None) -> tuple[bytes, str] | None:
@@ -273,6 +283,7 @@ class Exports:
             pdf = self._timed_render(load_document(stored.data), lang, stored.generated_at, theme)
             etag = etag_of(pdf)
             self.store.save_pdf(session_id, key, etag, pdf)
+            self.memory.put(key, etag, pdf)
             return pdf, etag
         finally:
             stop.set()

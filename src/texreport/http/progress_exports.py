@@ -23,8 +23,6 @@ What a caller must know:
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
@@ -35,6 +33,7 @@ from ..models import load_document
 from ..progress import MAX_SESSIONS, SessionInput, check_sessions
 from ..theme import Theme
 from .exports import Disconnected, PdfResult, digest, etag_of, theme_argument, theme_part
+from .pdf_memory import PdfMemory
 from .records import CandidateSession, StoredReport
 from .render_queue import RenderQueue
 from .store import Store
@@ -43,6 +42,7 @@ __all__ = ["PROGRESS_CACHE_SIZE", "CandidateNotFound", "ProgressExports", "Progr
            "parse_documents"]
 
 PROGRESS_CACHE_SIZE = 32
+PROGRESS_PDF_BYTES = 4 * 1024 * 1024  # a generous bound per cached progress PDF
 
 
 class ProgressRenderer(Protocol):
@@ -81,29 +81,6 @@ def parse_documents(data: object) -> list[SessionInput]:
     return inputs
 
 
-class _PdfCache:
-    """A small thread-safe LRU of (etag, pdf) by cache key."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> tuple[str, bytes] | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: str, etag: str, pdf: bytes) -> None:
-        with self._lock:
-            self._items[key] = (etag, pdf)
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
 def _key(parts: Sequence[str], *, version: str, lang: str | None, theme: Theme | None) -> str:
     return digest("progress", version, lang or "", theme_part(theme), *parts)
 
@@ -122,7 +99,7 @@ class ProgressExports:
         self.queue = queue
         self.render = render
         self.version = version
-        self._cache = _PdfCache(cache_size)
+        self._cache = PdfMemory(items=cache_size, max_bytes=cache_size * PROGRESS_PDF_BYTES)
 
     def _counted(self, candidate_id: str) -> tuple[list[CandidateSession], list[StoredReport]]:
         sessions = self.store.candidate_sessions(candidate_id)

@@ -93,6 +93,8 @@ class RenderAhead:
         self._ready: deque[str] = deque(maxlen=256)  # keys cached ahead and not exported yet
         self._closed = False
         self._thread: threading.Thread | None = None
+        # Where else a PDF cached ahead goes (the export's memory: Exports.memory.put), if set.
+        self.remember: Callable[[str, str, bytes], None] | None = None
 
     def key_of(self, stored: StoredReport) -> str:
         """The export's cache key of this report in its default language."""
@@ -238,6 +240,8 @@ class RenderAhead:
         etag = etag_of(pdf)
         if not job.cancelled and self._still_current(job.stored):
             self.store.save_pdf(session_id, job.key, etag, pdf)
+            if self.remember is not None:
+                self.remember(job.key, etag, pdf)
             with self._lock:
                 self._ready.append(job.key)
                 self.stats.compiled += 1

@@ -29,6 +29,7 @@ class Settings:
     render_ahead: bool | None = None        # compile a generated report's PDF before it is asked for
                                             # (None: on with the real renderer, off with a test's fake)
     themes: tuple[Theme, ...] = ()          # what ?theme=NAME may pick, the first is the default; (): default
+    pdf_memory_bytes: int = 64 * 1024 * 1024  # recently compiled or served PDFs kept in memory (0: none)
 
     def __post_init__(self) -> None:
         names = [theme.name for theme in self.themes]
