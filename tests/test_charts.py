@@ -319,3 +319,26 @@ def test_cover_gauge_is_filled_as_far_as_the_score(tmp_path: Path, score: int) -
     filled = ring_pixels(image, band_colour(band), centre, 65, 82)
     empty = ring_pixels(image, empty_colour, centre, 65, 82)
     assert abs(filled / (filled + empty) - score / 100) < 0.02
+
+
+def test_progress_trend_points_sit_at_their_scores(tmp_path: Path) -> None:
+    """The overall trend: each session's score printed above its point, the points evenly apart,
+    as high as their scores (the axis is 6.4 cm less 45 pt high for 0 … 105)."""
+    from test_progress_pdf import render, reports, when
+    from texreport.progress_sample import progress_sample_documents
+
+    sessions = sorted(reports(progress_sample_documents()), key=when)
+    pdf = render(sessions, tmp_path / "progress.pdf", lang="en")
+    page = page_with(pdf, labels_for("en")["progress_overall_trend"])
+    small = [(box, word) for number, box, word in word_boxes(pdf) if number == page and box[3] - box[1] < 8]
+    labels = []
+    for session in sessions:   # a score's label is the first small word with its value right of the last
+        after = labels[-1][0] if labels else 0
+        labels.append(next(((box[0] + box[2]) / 2, box[3]) for box, word in sorted(small)
+                           if word == str(session["overallScore"]) and box[0] > after))
+    steps = [b[0] - a[0] for a, b in zip(labels, labels[1:])]
+    assert max(steps) - min(steps) < 0.1
+    per_point = (6.4 / 2.54 * 72 - 45 * 72 / 72.27) / 105
+    first_score, first_bottom = sessions[0]["overallScore"], labels[0][1]
+    for session, (_, bottom) in zip(sessions[1:], labels[1:]):
+        assert abs((first_bottom - bottom) - (session["overallScore"] - first_score) * per_point) < 0.05
