@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -336,9 +337,9 @@ def test_progress_trend_points_sit_at_their_scores(tmp_path: Path) -> None:
         after = labels[-1][0] if labels else 0
         labels.append(next(((box[0] + box[2]) / 2, box[3]) for box, word in sorted(small)
                            if word == str(session["overallScore"]) and box[0] > after))
-    steps = [b[0] - a[0] for a, b in zip(labels, labels[1:])]
+    steps = [b[0] - a[0] for a, b in itertools.pairwise(labels)]
     assert max(steps) - min(steps) < 0.1
     per_point = (6.4 / 2.54 * 72 - 45 * 72 / 72.27) / 105
     first_score, first_bottom = sessions[0]["overallScore"], labels[0][1]
-    for session, (_, bottom) in zip(sessions[1:], labels[1:]):
+    for session, (_, bottom) in zip(sessions[1:], labels[1:], strict=True):
         assert abs((first_bottom - bottom) - (session["overallScore"] - first_score) * per_point) < 0.05
