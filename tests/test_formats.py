@@ -54,7 +54,7 @@ def test_built_once_into_the_cache_then_reused(private_cache, monkeypatch):
     sidecar = json.loads(fmt.with_suffix(".json").read_text(encoding="utf-8"))
     recorded = [path for path, _, _ in sidecar["inputs"]]
     assert any(path.endswith("ctexart.cls") for path in recorded)
-    assert any(path.endswith("tikz.sty") for path in recorded)
+    assert any(path.endswith("pgfcore.sty") for path in recorded)
     assert any(path.endswith(".fmt") for path in recorded)  # xelatex.fmt itself: a kernel update counts
     stamp = fmt.stat().st_mtime_ns
 

@@ -69,39 +69,62 @@ def build_charts(view: ReportView, *, prefix: str = "") -> ChartData:
     if not re.fullmatch(r"[a-z0-9-]*", prefix):
         raise ValueError("a chart file prefix is letters, digits and dashes")
     files: dict[str, str] = {}
-    category_charts: list[BarChart] = []
-    question_bars: dict[str, str] = {}
-    for chart_number, offset in enumerate(range(0, len(view.categories), MAX_BARS_PER_CHART), start=1):
+    category_charts = _category_charts(view, prefix, files)
+    question_bars = _question_bars(view, prefix, files)
+    radar = _radar(view, prefix, files)
+    return ChartData(files=files, category_charts=category_charts, question_bars=question_bars,
+                     question_ticks=_question_ticks(len(view.questions)), radar=radar,
+                     category_count=len(view.categories), question_count=len(view.questions))
+
+
+_CATEGORY_HEADER = ("position", "score", "questions")
+
+
+def _add_file(files: dict[str, str], name: str, header: tuple[str, ...],
+              rows: Sequence[tuple[float | int, ...]]) -> LatexMarkup:
+    """Add ``name`` (the program's own: letters, digits, dashes) to ``files``; "" when there are no rows."""
+    if not rows:
+        return LatexMarkup("")
+    files[name] = _csv(header, rows)
+    return LatexMarkup(name)   # safe to print as LaTeX
+
+
+def _category_charts(view: ReportView, prefix: str, files: dict[str, str]) -> list[BarChart]:
+    """Bar charts of at most MAX_BARS_PER_CHART categories; each band's bars in a file of their own."""
+    charts: list[BarChart] = []
+    for number, offset in enumerate(range(0, len(view.categories), MAX_BARS_PER_CHART), start=1):
         chunk = view.categories[offset:offset + MAX_BARS_PER_CHART]
+        # One file per colour band: each band is drawn in its colour (\TR@bands, texreport.sty).
         bars: dict[str, str] = {}
         for band in BANDS:
-            # One file per colour band: each band is drawn as one plot (\TR@bands, texreport.sty).
             rows = [(c.position - offset, c.score, c.question_count) for c in chunk if c.band == band]
-            # File names are the program's own (letters, digits, dashes): safe to print as LaTeX.
-            name = LatexMarkup(f"{prefix}categories-{chart_number}-{band}.csv" if rows else "")
-            if rows:
-                files[name] = _csv(("position", "score", "questions"), rows)
-            bars[band] = name
-        category_charts.append(BarChart(offset=offset, count=len(chunk), bars=bars))
-    for band in BANDS:
-        qrows = [(q.number, q.score) for q in view.questions if q.band == band]
-        qname = LatexMarkup(f"{prefix}questions-{band}.csv" if qrows else "")
-        if qrows:
-            files[qname] = _csv(("number", "score"), qrows)
-        question_bars[band] = qname
-    radar = LatexMarkup("")
+            bars[band] = _add_file(files, f"{prefix}categories-{number}-{band}.csv", _CATEGORY_HEADER, rows)
+        charts.append(BarChart(offset=offset, count=len(chunk), bars=bars))
+    return charts
+
+
+def _question_bars(view: ReportView, prefix: str, files: dict[str, str]) -> dict[str, str]:
+    """The per-question chart's columns, a file per band (band → file name, "" = none)."""
+    return {band: _add_file(files, f"{prefix}questions-{band}.csv", ("number", "score"),
+                            [(q.number, q.score) for q in view.questions if q.band == band])
+            for band in BANDS}
+
+
+def _radar(view: ReportView, prefix: str, files: dict[str, str]) -> str:
+    """The radar's closed polygon (angle, score), "" outside 3 … MAX_RADAR_AXES categories."""
     count = len(view.categories)
-    if 3 <= count <= MAX_RADAR_AXES:
-        step = 360 / count
-        rows_radar: list[tuple[float | int, ...]] = [(c.position * step, c.score) for c in view.categories]
-        rows_radar.append((360.0, view.categories[0].score))  # close the polygon
-        radar = LatexMarkup(f"{prefix}radar.csv")
-        files[radar] = _csv(("angle", "score"), rows_radar)
-    questions = len(view.questions)
+    if not 3 <= count <= MAX_RADAR_AXES:
+        return LatexMarkup("")
+    step = 360 / count
+    rows: list[tuple[float | int, ...]] = [(c.position * step, c.score) for c in view.categories]
+    rows.append((360.0, view.categories[0].score))  # close the polygon
+    return _add_file(files, f"{prefix}radar.csv", ("angle", "score"), rows)
+
+
+def _question_ticks(questions: int) -> str:
+    """The labelled columns: every question up to MAX_QUESTION_TICKS, else 1 and every nice step."""
     step = max(1, -(-questions // MAX_QUESTION_TICKS))
     if step > 1:
         step = next(nice for nice in (2, 5, 10, 20, 25, 50, 100, 250) if nice >= step)
     ticks = sorted({1, *range(step, questions + 1, step)}) if questions else []
-    return ChartData(files=files, category_charts=category_charts, question_bars=question_bars,
-                     question_ticks=LatexMarkup(",".join(map(str, ticks))),
-                     radar=radar, category_count=count, question_count=questions)
+    return LatexMarkup(",".join(map(str, ticks)))
