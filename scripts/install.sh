@@ -4,7 +4,7 @@
 #
 #   scripts/install.sh [--venv DIR] [--extras LIST] [--no-system] [--no-test-tools] [--no-package]
 #
-# 1. Debian packages: TeX Live (XeTeX, ctex, pgfplots, fvextra…), the fonts of the
+# 1. Debian packages: TeX Live (XeTeX, ctex, pgf, fvextra…), the fonts of the
 #    chain documented in fonts/README.md, poppler-utils (tests read PDFs back), and
 #    what the test suite needs to run everything by itself (--no-test-tools skips it):
 #    PostgreSQL's server binaries (the tests start a private server in a temporary
@@ -35,7 +35,7 @@ while (($#)); do
 done
 
 debian_packages=(
-  # TeX: the engine, Chinese support, TikZ/pgfplots, fvextra/enumitem/framed, and
+  # TeX: the engine, Chinese support, pgf (texlive-pictures), fvextra/enumitem/framed, and
   # texlive-fonts-recommended (without it pifont's pzdr is missing: mktextfm errors).
   texlive-xetex texlive-lang-chinese texlive-pictures texlive-latex-extra
   texlive-latex-recommended texlive-fonts-recommended latexmk

@@ -1,6 +1,6 @@
 r"""The document-independent preamble, and a precompiled xelatex format of it, built once and cached.
 
-Most of a cold xelatex run is its preamble: ctexart, TikZ/pgfplots and the rest
+Most of a cold xelatex run is its preamble: ctexart, pgfcore and the rest
 of ``texreport.sty`` (~0.4 s on our 2-core machines), then the fonts (~0.1 s).
 XeTeX can dump the first part into a format file (``xelatex -ini … \dump``); a
 run that starts from it (``-fmt=…``) skips that work. It cannot dump OpenType

@@ -156,7 +156,7 @@ class ProgressView:
     since_first: str                # "较第一场 +16"
     sessions: list[SessionRow]
     trend_ticks: str                # "1,2,3" or "1,5,10,…": the labelled sessions
-    trend_tick_style: str           # a pgfplots style of texreport.sty: upright labels, slanted when many
+    trend_tick_style: str           # a tick style of texreport.sty: upright labels, slanted when many
     trend_value_style: str          # scores printed at the points, or not when crowded
     categories: list[CategoryRow]   # every category, all sessions
     chunks: list[TableChunk]

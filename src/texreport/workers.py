@@ -5,7 +5,7 @@ document-independent files (``preamble.tex``, the style) and a small driver
 (:func:`texreport.drivers.worker_driver`) that inputs the preamble and then blocks
 reading one line from its standard input — a pipe this module owns and writes
 nothing to but the body's file name (``body``), which is the program's own
-constant, never user text. Loading ctex, TikZ/pgfplots and the Noto CJK fonts is
+constant, never user text. Loading ctex, pgfcore and the Noto CJK fonts is
 most of a pass, so a worker that is already waiting typesets a report in a
 fraction of a cold run.
 
