@@ -223,13 +223,14 @@ class _Run:
     grouped: GroupCompiler
     stop: threading.Event     # set on an interrupt: queued items are skipped, no file is added
     file_mode: int
+    preparing: threading.Lock  # one group lays out at a time: the first xelatex starts sooner
 
     @classmethod
-    def start(cls, output_dir: Path, options: RenderOptions, *, spares: int) -> _Run:
-        """``spares`` warm workers wait (they only pay off without groups); PDFs respect the umask, like any
-        other tool's output."""
-        return cls(output_dir, options, pool=WorkerPool(spares=spares), grouped=GroupCompiler(),
-                   stop=threading.Event(), file_mode=user_file_mode())
+    def start(cls, output_dir: Path, options: RenderOptions, *, jobs: int, spares: int) -> _Run:
+        """``jobs`` TeX processes at once; ``spares`` warm workers wait (they only pay off without groups);
+        PDFs respect the umask, like any other tool's output."""
+        return cls(output_dir, options, pool=WorkerPool(spares=spares), grouped=GroupCompiler(processes=jobs),
+                   stop=threading.Event(), file_mode=user_file_mode(), preparing=threading.Lock())
 
 
 def _failed(item: BatchItem, started: float, error: Exception) -> BatchResult:
@@ -283,11 +284,27 @@ def _finish(item: BatchItem, job: JobSource, started: float, pdf: bytes | None, 
 
 def _render_group(items: Sequence[BatchItem], run: _Run) -> list[BatchResult]:
     """Lay out each item, typeset the good ones together, write each PDF."""
-    prepared, results = _prepare_group(items, run)
+    with run.preparing:
+        prepared, results = _prepare_group(items, run)
     pdfs = _compile_together([job for _, job, _ in prepared], run)
     for index, (item, job, started) in enumerate(prepared):
         results.append(_finish(item, job, started, None if pdfs is None else pdfs[index], run))
     return results
+
+
+def _weight(item: BatchItem) -> int:
+    """The work an item's report is likely to take: its file's size."""
+    try:
+        return item.source.stat().st_size
+    except OSError:
+        return 0  # fails later, in its own job
+
+
+def _groups(items: Sequence[BatchItem], group: int) -> list[Sequence[BatchItem]]:
+    """Groups of ``group`` items, the largest reports first: the batch ends on its lightest groups, so that
+    no core waits long for the last one."""
+    ordered = sorted(items, key=_weight, reverse=True)
+    return [ordered[index:index + group] for index in range(0, len(ordered), group)]
 
 
 def _collect(pending: set[Future[list[BatchResult]]],
@@ -340,13 +357,13 @@ def run_batch(
     output_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     run = _Run.start(output_dir, RenderOptions(lang=lang, limits=CompileLimits(timeout=timeout), theme=chosen),
-                     spares=jobs if group == 1 else 0)
-    executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="texreport-batch")
+                     jobs=jobs, spares=jobs if group == 1 else 0)
+    # With groups, one more thread than processes: a group lays out while ``jobs`` others typeset.
+    executor = ThreadPoolExecutor(max_workers=jobs + (group > 1), thread_name_prefix="texreport-batch")
     try:
         if items and group == 1:
             run.pool.warm_up(fixed_files(chosen))  # preambles load while the first reports are laid out
-        results = _collect({executor.submit(_render_group, items[index:index + group], run)
-                            for index in range(0, len(items), group)}, on_result)
+        results = _collect({executor.submit(_render_group, chunk, run) for chunk in _groups(items, group)}, on_result)
     except BaseException:
         _interrupt(run, executor)
         raise

@@ -27,7 +27,9 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -111,6 +113,50 @@ class ColdCompiler:
 _RANGE = re.compile(r"^TRRANGE (\d+) (START|END) (\d+)$", re.MULTILINE)
 
 
+class _Slots:
+    """At most ``count`` TeX processes at once; a conversion that finishes a group goes before a new group's run.
+
+    ``count=None``: no bound. :meth:`close` wakes every waiter (it gets a CompileError).
+    """
+
+    def __init__(self, count: int | None) -> None:
+        self._bounded = count is not None
+        self._free = count or 0
+        self._urgent = 0   # conversions waiting: they go first
+        self._closed = False
+        self._changed = threading.Condition()
+
+    def _may_start(self, urgent: bool) -> bool:
+        return self._closed or (self._free > 0 and (urgent or self._urgent == 0))
+
+    @contextmanager
+    def hold(self, *, urgent: bool) -> Iterator[None]:
+        """One slot for the ``with`` block (at once when unbounded)."""
+        if not self._bounded:
+            yield
+            return
+        with self._changed:
+            self._urgent += urgent
+            try:
+                self._changed.wait_for(lambda: self._may_start(urgent))
+            finally:
+                self._urgent -= urgent
+            if self._closed:
+                raise CompileError("not started: the batch was stopped")
+            self._free -= 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._free += 1
+                self._changed.notify_all()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+
 class GroupCompiler:
     """Several reports in ONE xelatex run; :meth:`close` kills the runs in progress (from any thread).
 
@@ -118,12 +164,19 @@ class GroupCompiler:
     each report runs in a TeX group on pages numbered from 1 (``\\TRrunreport`` in
     texreport.sty) and xdvipdfmx writes each report's page range as its own PDF,
     with its own metadata, outline and page total.
+
+    ``processes`` bounds the TeX processes (xelatex and xdvipdfmx) this compiler
+    runs at once, over all threads that call it: a group's conversions then run side
+    by side, and before any group's xelatex that is waiting, so that finished groups
+    leave first. None: no bound, a group's conversions one after another.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, processes: int | None = None) -> None:
         self._lock = threading.Lock()
         self._processes: set[subprocess.Popen[bytes]] = set()
         self._closed = False
+        self._parallel = processes or 1
+        self._slots = _Slots(processes)
 
     def compile(self, job: PreparedJob, *, limits: CompileLimits, keep_dir: Path | None = None) -> bytes:
         return self.compile_group([job], limits=limits, keep_dir=keep_dir)[0]
@@ -147,11 +200,20 @@ class GroupCompiler:
                               for name, content in job.document.items()})
             write_files(folder, files)
             try:
-                log = compile_xdv(folder, GROUP_TEX_NAME, limits=run_limits, on_start=self._register, fmt=fmt)
-                return [self._split(folder, log, number, limits) for number in range(1, len(jobs) + 1)]
+                with self._slots.hold(urgent=False):
+                    log = compile_xdv(folder, GROUP_TEX_NAME, limits=run_limits, on_start=self._register, fmt=fmt)
+                return self._split_all(folder, log, len(jobs), limits)
             finally:
                 if keep_dir is not None:
                     shutil.copytree(folder, keep_dir, dirs_exist_ok=True)
+
+    def _split_all(self, folder: Path, log: str, count: int, limits: CompileLimits) -> list[bytes]:
+        """Each report's PDF, up to ``processes`` conversions side by side."""
+        numbers = range(1, count + 1)
+        if self._parallel == 1 or count == 1:
+            return [self._split(folder, log, number, limits) for number in numbers]
+        with ThreadPoolExecutor(max_workers=min(self._parallel, count), thread_name_prefix="texreport-split") as pool:
+            return list(pool.map(lambda number: self._split(folder, log, number, limits), numbers))
 
     def _split(self, folder: Path, log: str, number: int, limits: CompileLimits) -> bytes:
         ranges = [(m.group(2), int(m.group(3))) for m in _RANGE.finditer(log) if int(m.group(1)) == number]
@@ -159,8 +221,9 @@ class GroupCompiler:
         last = next((page for kind, page in ranges if kind == "END"), 0)
         if not 0 < first <= last:
             raise CompileError(f"report {number} of a batch group has no page range in the log")
-        pdf = xdv_to_pdf(folder, f"{GROUP_TEX_NAME[:-4]}.xdv", (first, last), f"{group_prefix(number)}report.pdf",
-                         limits=limits)
+        with self._slots.hold(urgent=True):
+            pdf = xdv_to_pdf(folder, f"{GROUP_TEX_NAME[:-4]}.xdv", (first, last), f"{group_prefix(number)}report.pdf",
+                             limits=limits)
         return pdf.read_bytes()
 
     def _register(self, process: subprocess.Popen[bytes]) -> None:
@@ -176,5 +239,6 @@ class GroupCompiler:
         with self._lock:
             self._closed = True
             processes = list(self._processes)
+        self._slots.close()
         for process in processes:
             kill_group(process)
