@@ -257,14 +257,19 @@ def _prepare_group(items: Sequence[BatchItem], run: _Run) -> tuple[list[tuple[Ba
     return prepared, results
 
 
-def _compile_together(jobs: Sequence[JobSource], run: _Run) -> list[bytes] | None:
-    """The PDFs of two or more jobs from one xelatex run, or None: then each compiles on its own."""
+def _compile_together(jobs: Sequence[JobSource], run: _Run) -> Sequence[bytes | None] | None:
+    """The PDFs of two or more jobs from one xelatex run, or None: then each compiles on its own.
+
+    A report the group's run stopped on gets None too: it compiles on its own, so that
+    its error (or its PDF, when the group was at fault) is the one a single render gives.
+    """
     if len(jobs) < 2 or run.stop.is_set():
         return None
     try:
-        return run.grouped.compile_group(jobs, limits=run.options.limits)
+        pdfs = run.grouped.compile_group(jobs, limits=run.options.limits)
     except TexreportError:
-        return None  # one bad report must not sink the group: each gets its own compile
+        return None  # the run failed outside any report: each gets its own compile
+    return [pdf if isinstance(pdf, bytes) else None for pdf in pdfs]
 
 
 def _finish(item: BatchItem, job: JobSource, started: float, pdf: bytes | None, run: _Run) -> BatchResult:

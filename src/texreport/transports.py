@@ -44,7 +44,7 @@ from .drivers import (
     group_driver,
     group_prefix,
 )
-from .errors import CompileError
+from .errors import CompileError, CompileTimeout, TexreportError, UnsupportedCharacterError
 from .formats import ensure_format, forget_format, format_path, format_refused
 from .jobdirs import job_folder, write_files
 
@@ -111,6 +111,13 @@ class ColdCompiler:
 
 
 _RANGE = re.compile(r"^TRRANGE (\d+) (START|END) (\d+)$", re.MULTILINE)
+#: Errors of one report's conversion: that report is singled out (a full disk or a missing tool is everyone's).
+_REPORT_ERRORS = (CompileError, CompileTimeout)
+
+
+def _marks(log: str) -> list[tuple[int, str]]:
+    """The ``TRRANGE`` marks of a group's log, in order: (report number, "START" or "END")."""
+    return [(int(m.group(1)), m.group(2)) for m in _RANGE.finditer(log)]
 
 
 class _Slots:
@@ -179,51 +186,99 @@ class GroupCompiler:
         self._slots = _Slots(processes)
 
     def compile(self, job: PreparedJob, *, limits: CompileLimits, keep_dir: Path | None = None) -> bytes:
-        return self.compile_group([job], limits=limits, keep_dir=keep_dir)[0]
+        pdf = self.compile_group([job], limits=limits, keep_dir=keep_dir)[0]
+        if isinstance(pdf, TexreportError):
+            raise pdf
+        return pdf
 
     def compile_group(self, jobs: Sequence[PreparedJob], *, limits: CompileLimits,
-                      keep_dir: Path | None = None) -> list[bytes]:
-        """One PDF per job, in order; a RenderError if the shared run fails (``limits`` per report).
+                      keep_dir: Path | None = None) -> list[bytes | TexreportError]:
+        """One PDF per job, in order, or the error the group's run met on that job (``limits`` per report).
 
-        The jobs must have been prepared with ``name_prefix=drivers.group_prefix(n)``
-        (n from 1), so that their chart files do not collide.
+        A run stops at the first report that fails; the reports after it are typeset
+        in a run of their own, without it, so one bad report fails alone. Raises a
+        RenderError when a run fails outside any report (nothing to single out) or
+        was stopped by :meth:`close`. The jobs must have been prepared with
+        ``name_prefix=drivers.group_prefix(n)`` (n from 1): their files do not collide.
         """
         if not jobs:
             return []
-        run_limits = replace(limits, timeout=limits.timeout * len(jobs))
-        fmt = ensure_format(jobs[0].fixed, limits=run_limits)
+        fmt = ensure_format(jobs[0].fixed, limits=limits)
         with disk_full_as_error(), job_folder("batch") as folder_name:
             folder = Path(folder_name)
-            files = {**jobs[0].fixed, GROUP_TEX_NAME: group_driver(fmt, len(jobs))}
+            files = dict(jobs[0].fixed)
             for number, job in enumerate(jobs, start=1):
                 files.update({group_body_name(number) if name == BODY_NAME else name: content
                               for name, content in job.document.items()})
             write_files(folder, files)
             try:
-                with self._slots.hold(urgent=False):
-                    log = compile_xdv(folder, GROUP_TEX_NAME, limits=run_limits, on_start=self._register, fmt=fmt)
-                return self._split_all(folder, log, len(jobs), limits)
+                return self._typeset(folder, list(range(1, len(jobs) + 1)), fmt, limits)
             finally:
                 if keep_dir is not None:
                     shutil.copytree(folder, keep_dir, dirs_exist_ok=True)
 
-    def _split_all(self, folder: Path, log: str, count: int, limits: CompileLimits) -> list[bytes]:
-        """Each report's PDF, up to ``processes`` conversions side by side."""
-        numbers = range(1, count + 1)
-        if self._parallel == 1 or count == 1:
-            return [self._split(folder, log, number, limits) for number in numbers]
-        with ThreadPoolExecutor(max_workers=min(self._parallel, count), thread_name_prefix="texreport-split") as pool:
-            return list(pool.map(lambda number: self._split(folder, log, number, limits), numbers))
+    def _typeset(self, folder: Path, numbers: list[int], fmt: Path | None,
+                 limits: CompileLimits) -> list[bytes | TexreportError]:
+        """Reports ``numbers`` of ``folder``: runs until every report has its PDF or the error it stopped a run on.
 
-    def _split(self, folder: Path, log: str, number: int, limits: CompileLimits) -> bytes:
+        A run that stops on a report's error still wrote the pages of the reports before it (TeX closes its
+        output on an error): they are converted from it, and the next run starts after the failed report.
+        """
+        outcome: dict[int, bytes | TexreportError] = {}
+        remaining, attempt = list(numbers), 1
+        while remaining:
+            tex_name = GROUP_TEX_NAME if attempt == 1 else f"{Path(GROUP_TEX_NAME).stem}-{attempt}.tex"
+            write_files(folder, {tex_name: group_driver(fmt, remaining)})
+            try:
+                with self._slots.hold(urgent=False):
+                    log = compile_xdv(folder, tex_name, limits=replace(limits, timeout=limits.timeout * len(remaining)),
+                                      on_start=self._register, fmt=fmt)
+                finished = remaining
+            except (CompileError, UnsupportedCharacterError) as error:
+                log, culprit = self._stopped_in(folder, tex_name, error)
+                outcome[culprit] = error
+                ended = {number for number, kind in _marks(log) if kind == "END"}
+                finished = [number for number in remaining if number in ended]
+            outcome.update(zip(finished, self._split_all(folder, tex_name, log, finished, limits), strict=True))
+            remaining, attempt = [number for number in remaining if number not in outcome], attempt + 1
+        return [outcome[number] for number in numbers]
+
+    def _stopped_in(self, folder: Path, tex_name: str, error: TexreportError) -> tuple[str, int]:
+        """The failed run's log and the report it stopped in (started, not ended); re-raises ``error`` unless TeX
+        stopped on its own inside a report (a run killed from outside, or out of time, may not have a whole log)."""
+        log_path = folder / f"{Path(tex_name).stem}.log"
+        log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+        marks = _marks(log)
+        ended = re.search(r"^(Output written on|No pages of output)", log, re.MULTILINE)
+        if self._closed or ended is None or not marks or marks[-1][1] != "START":
+            raise error
+        return log, marks[-1][0]
+
+    def _split_all(self, folder: Path, tex_name: str, log: str, numbers: list[int],
+                   limits: CompileLimits) -> list[bytes | TexreportError]:
+        """Each report's PDF (or the error of its conversion), up to ``processes`` conversions side by side."""
+        def split(number: int) -> bytes | TexreportError:
+            try:
+                return self._split(folder, f"{Path(tex_name).stem}.xdv", log, number, limits)
+            except _REPORT_ERRORS as error:
+                if self._closed:
+                    raise
+                return error
+
+        if self._parallel == 1 or len(numbers) == 1:
+            return [split(number) for number in numbers]
+        with ThreadPoolExecutor(max_workers=min(self._parallel, len(numbers)),
+                                thread_name_prefix="texreport-split") as pool:
+            return list(pool.map(split, numbers))
+
+    def _split(self, folder: Path, xdv_name: str, log: str, number: int, limits: CompileLimits) -> bytes:
         ranges = [(m.group(2), int(m.group(3))) for m in _RANGE.finditer(log) if int(m.group(1)) == number]
         first = next((page for kind, page in ranges if kind == "START"), 0)
         last = next((page for kind, page in ranges if kind == "END"), 0)
         if not 0 < first <= last:
             raise CompileError(f"report {number} of a batch group has no page range in the log")
         with self._slots.hold(urgent=True):
-            pdf = xdv_to_pdf(folder, f"{GROUP_TEX_NAME[:-4]}.xdv", (first, last), f"{group_prefix(number)}report.pdf",
-                             limits=limits)
+            pdf = xdv_to_pdf(folder, xdv_name, (first, last), f"{group_prefix(number)}report.pdf", limits=limits)
         return pdf.read_bytes()
 
     def _register(self, process: subprocess.Popen[bytes]) -> None:
