@@ -15,8 +15,10 @@ CPU, start and end), so each run reports:
 * wall seconds and reports/s (median of the runs);
 * CPU-seconds per report: xelatex, xdvipdfmx, Python (the batch process itself; its
   ``prepare()`` part separately) — steadier than wall time on a shared machine;
-* utilisation: all CPU used / (wall × jobs), and the share of the wall time during which
-  fewer TeX processes ran than there are jobs (an idle core unless Python used it).
+* utilisation: all CPU used / (wall × jobs); the share of the ``jobs`` slots a TeX process
+  filled over the run, and the share of the wall time during which fewer TeX processes ran
+  than there are jobs (an idle core unless Python used it). Unlike wall time, these say how
+  well the batch schedules even when other work on the machine slows every process down.
 
 ``--src LABEL=DIR`` (repeatable) runs the batch with the package found in DIR (a
 ``src`` folder of another checkout, put first on PYTHONPATH) instead of the installed one:
@@ -118,16 +120,19 @@ def child(stats_path: Path, arguments: list[str]) -> int:
 # ---------------------------------------------------------------- the parent: runs and numbers
 
 
-def busy_share(records: list[dict], started: float, ended: float, jobs: int) -> float:
-    """Share of [started, ended] during which fewer than ``jobs`` TeX processes ran."""
+def occupancy(records: list[dict], started: float, ended: float, jobs: int) -> tuple[float, float]:
+    """Over [started, ended]: the share of the time fewer than ``jobs`` TeX processes ran, and the mean share of
+    the ``jobs`` slots a TeX process filled (1.0: a TeX process on every core all the time)."""
     events = sorted([(r["start"], 1) for r in records] + [(r["end"], -1) for r in records])
-    running, last, short = 0, started, 0.0
+    running, last, short, filled = 0, started, 0.0, 0.0
     for moment, change in events:
-        if running < jobs:
-            short += max(0.0, moment - last)
+        span = max(0.0, moment - last)
+        short += span if running < jobs else 0.0
+        filled += span * min(running, jobs)
         running, last = running + change, moment
     short += max(0.0, ended - last)
-    return short / max(ended - started, 1e-9)
+    total = max(ended - started, 1e-9)
+    return short / total, filled / (total * jobs)
 
 
 def one_run(inputs: Path, work: Path, jobs: int, config: tuple[str, str | None, int | None], number: int) -> dict:
@@ -154,9 +159,10 @@ def one_run(inputs: Path, work: Path, jobs: int, config: tuple[str, str | None, 
     cpu["prepare"] = data["python"].get("prepare", 0.0)
     total = cpu["xelatex"] + cpu["xdvipdfmx"] + cpu["python"]
     first_tex = min((r["start"] for r in records), default=data["ended"]) - data["started"]
+    fewer_tex, filled = occupancy(records, data["started"], data["ended"], jobs)
     return {"wall": wall, "produced": produced, "rate": produced / wall, "cpu": cpu, "first_tex": first_tex,
-            "cpu_per_report": total / produced, "utilisation": total / (wall * jobs),
-            "fewer_tex": busy_share(records, data["started"], data["ended"], jobs),
+            "cpu_per_report": total / produced, "utilisation": total / (wall * jobs), "fewer_tex": fewer_tex,
+            "tex_occupancy": filled,
             "xelatex_runs": sum(1 for r in records if r["program"] == "xelatex"),
             "max_rss_mb": max((r["rss_mb"] for r in records), default=0.0), "out": out}
 
@@ -165,10 +171,12 @@ def summarise(label: str, runs: list[dict]) -> str:
     med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
     per = lambda name: statistics.median(r["cpu"][name] / r["produced"] for r in runs) * 1000  # noqa: E731
     walls = ", ".join(f"{r['wall']:.2f}" for r in runs)
-    return (f"{label:>16}  {med('rate'):6.2f} rep/s  wall {med('wall'):6.2f} s [{walls}]  "
+    best = min(runs, key=lambda r: r["wall"])
+    return (f"{label:>16}  {med('rate'):6.2f} rep/s (best {best['rate']:.2f})  wall {med('wall'):6.2f} s [{walls}]  "
             f"CPU/report {med('cpu_per_report') * 1000:4.0f} ms (xelatex {per('xelatex'):3.0f}, "
             f"xdvipdfmx {per('xdvipdfmx'):3.0f}, python {per('python'):3.0f} of which prepare {per('prepare'):3.0f})  "
-            f"util {med('utilisation') * 100:3.0f} %  <{runs[0]['jobs']} TeX {med('fewer_tex') * 100:3.0f} % of wall  "
+            f"util {med('utilisation') * 100:3.0f} %  TeX slots filled {med('tex_occupancy') * 100:3.0f} %, "
+            f"<{runs[0]['jobs']} TeX {med('fewer_tex') * 100:3.0f} % of wall  "
             f"first TeX at {med('first_tex'):.2f} s  xelatex runs {runs[0]['xelatex_runs']}  "
             f"max RSS {max(r['max_rss_mb'] for r in runs):.0f} MB")
 

@@ -305,11 +305,12 @@ def _weight(item: BatchItem) -> int:
         return 0  # fails later, in its own job
 
 
-def _groups(items: Sequence[BatchItem], group: int) -> list[Sequence[BatchItem]]:
-    """Groups of ``group`` items, the largest reports first: the batch ends on its lightest groups, so that
-    no core waits long for the last one."""
+def _groups(items: Sequence[BatchItem], group: int, jobs: int) -> list[Sequence[BatchItem]]:
+    """Groups of up to ``group`` items (fewer when that leaves a job without a group), the largest reports
+    first: the batch ends on its lightest groups, so that no core waits long for the last one."""
+    size = max(1, min(group, -(-len(items) // jobs)))
     ordered = sorted(items, key=_weight, reverse=True)
-    return [ordered[index:index + group] for index in range(0, len(ordered), group)]
+    return [ordered[index:index + size] for index in range(0, len(ordered), size)]
 
 
 def _collect(pending: set[Future[list[BatchResult]]],
@@ -368,7 +369,8 @@ def run_batch(
     try:
         if items and group == 1:
             run.pool.warm_up(fixed_files(chosen))  # preambles load while the first reports are laid out
-        results = _collect({executor.submit(_render_group, chunk, run) for chunk in _groups(items, group)}, on_result)
+        groups = _groups(items, group, jobs)
+        results = _collect({executor.submit(_render_group, chunk, run) for chunk in groups}, on_result)
     except BaseException:
         _interrupt(run, executor)
         raise
