@@ -23,7 +23,13 @@ What a caller must know:
 * **One file, one report**: a file found under several names (a glob through a
   symlink loop, a folder and a glob naming the same file) is rendered once.
 * **Failures** never stop the batch: each becomes a :class:`BatchResult` with
-  the reason.
+  the reason. A report a group's run stops on compiles on its own (its error is
+  the one a single render gives); the group's other reports stay grouped.
+* **Scheduling**: the largest reports (by file size) go first, in groups of up to
+  ``group`` (a multiple of ``jobs`` groups, of sizes one apart); at most ``jobs`` TeX
+  processes run at once: a group's xelatex as soon as a core is free, the short
+  xdvipdfmx runs side by side around them; one group more than ``jobs`` lays out meanwhile
+  (measured: bench/batch_bench.py, bench/RESULTS.md "Batch").
 * **Interrupting** (KeyboardInterrupt in the calling thread) stops queued items,
   kills every xelatex (the pool's process groups) and re-raises; PDFs are only
   ever renamed into place complete (:func:`~texreport.atomic.write_atomic`).
@@ -223,14 +229,13 @@ class _Run:
     grouped: GroupCompiler
     stop: threading.Event     # set on an interrupt: queued items are skipped, no file is added
     file_mode: int
-    preparing: threading.Lock  # one group lays out at a time: the first xelatex starts sooner
 
     @classmethod
     def start(cls, output_dir: Path, options: RenderOptions, *, jobs: int, spares: int) -> _Run:
         """``jobs`` TeX processes at once; ``spares`` warm workers wait (they only pay off without groups);
         PDFs respect the umask, like any other tool's output."""
         return cls(output_dir, options, pool=WorkerPool(spares=spares), grouped=GroupCompiler(processes=jobs),
-                   stop=threading.Event(), file_mode=user_file_mode(), preparing=threading.Lock())
+                   stop=threading.Event(), file_mode=user_file_mode())
 
 
 def _failed(item: BatchItem, started: float, error: Exception) -> BatchResult:
@@ -289,7 +294,7 @@ def _finish(item: BatchItem, job: JobSource, started: float, pdf: bytes | None, 
 
 def _render_group(items: Sequence[BatchItem], run: _Run) -> list[BatchResult]:
     """Lay out each item, typeset the good ones together, write each PDF."""
-    with run.preparing:
+    with run.grouped.preparing():  # one thread at a time (see GroupCompiler)
         prepared, results = _prepare_group(items, run)
     pdfs = _compile_together([job for _, job, _ in prepared], run)
     for index, (item, job, started) in enumerate(prepared):
@@ -305,12 +310,18 @@ def _weight(item: BatchItem) -> int:
         return 0  # fails later, in its own job
 
 
-def _groups(items: Sequence[BatchItem], group: int, jobs: int) -> list[Sequence[BatchItem]]:
-    """Groups of up to ``group`` items (fewer when that leaves a job without a group), the largest reports
-    first: the batch ends on its lightest groups, so that no core waits long for the last one."""
-    size = max(1, min(group, -(-len(items) // jobs)))
+def _groups(items: Sequence[BatchItem], group: int, jobs: int) -> list[list[BatchItem]]:
+    """Groups of at most ``group`` items, as few as can be in a multiple of ``jobs`` groups of sizes one apart
+    (every job gets work to the end), the largest reports first: the batch ends on its lightest groups."""
+    count = jobs * -(-len(items) // (jobs * group))
     ordered = sorted(items, key=_weight, reverse=True)
-    return [ordered[index:index + size] for index in range(0, len(ordered), size)]
+    groups, start = [], 0
+    for index in range(count):
+        size = len(ordered) // count + (index < len(ordered) % count)
+        if size:
+            groups.append(ordered[start:start + size])
+        start += size
+    return groups
 
 
 def _collect(pending: set[Future[list[BatchResult]]],

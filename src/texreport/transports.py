@@ -29,7 +29,7 @@ import subprocess
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -121,7 +121,7 @@ def _marks(log: str) -> list[tuple[int, str]]:
 
 
 class _Slots:
-    """At most ``count`` TeX processes at once; a conversion that finishes a group goes before a new group's run.
+    """At most ``count`` TeX processes at once; an ``urgent`` one goes before the others waiting.
 
     ``count=None``: no bound. :meth:`close` wakes every waiter (it gets a CompileError).
     """
@@ -129,7 +129,7 @@ class _Slots:
     def __init__(self, count: int | None) -> None:
         self._bounded = count is not None
         self._free = count or 0
-        self._urgent = 0   # conversions waiting: they go first
+        self._urgent = 0   # urgent holders waiting: they go first
         self._closed = False
         self._changed = threading.Condition()
 
@@ -174,8 +174,13 @@ class GroupCompiler:
 
     ``processes`` bounds the TeX processes (xelatex and xdvipdfmx) this compiler
     runs at once, over all threads that call it: a group's conversions then run side
-    by side, and before any group's xelatex that is waiting, so that finished groups
-    leave first. None: no bound, a group's conversions one after another.
+    by side, and a group's xelatex that is waiting goes before them (the long serial
+    runs start as early as they can; the short conversions fill the cores around them,
+    and the batch does not end on one core). None: no bound, a group's conversions
+    one after another. Python work is one thread at a time, writing a group's files
+    before laying out the next group (:meth:`preparing`): threads that share the GIL
+    would otherwise slow each other down (a thread that waits on a file for every
+    write waits for a busy thread's GIL slice too).
     """
 
     def __init__(self, *, processes: int | None = None) -> None:
@@ -184,6 +189,12 @@ class GroupCompiler:
         self._closed = False
         self._parallel = processes or 1
         self._slots = _Slots(processes)
+        self._python = _Slots(1)  # never closed: a thread waiting for its turn goes on after close()
+
+    def preparing(self) -> AbstractContextManager[None]:
+        """Hold while laying out reports for a group: one thread at a time does Python work, and a group whose
+        files are to be written goes first."""
+        return self._python.hold(urgent=False)
 
     def compile(self, job: PreparedJob, *, limits: CompileLimits, keep_dir: Path | None = None) -> bytes:
         pdf = self.compile_group([job], limits=limits, keep_dir=keep_dir)[0]
@@ -203,14 +214,15 @@ class GroupCompiler:
         """
         if not jobs:
             return []
-        fmt = ensure_format(jobs[0].fixed, limits=limits)
+        files = dict(jobs[0].fixed)
+        for number, job in enumerate(jobs, start=1):
+            files.update({group_body_name(number) if name == BODY_NAME else name: content
+                          for name, content in job.document.items()})
         with disk_full_as_error(), job_folder("batch") as folder_name:
             folder = Path(folder_name)
-            files = dict(jobs[0].fixed)
-            for number, job in enumerate(jobs, start=1):
-                files.update({group_body_name(number) if name == BODY_NAME else name: content
-                              for name, content in job.document.items()})
-            write_files(folder, files)
+            with self._python.hold(urgent=True):
+                fmt = ensure_format(jobs[0].fixed, limits=limits)
+                write_files(folder, files)
             try:
                 return self._typeset(folder, list(range(1, len(jobs) + 1)), fmt, limits)
             finally:
@@ -230,7 +242,7 @@ class GroupCompiler:
             tex_name = GROUP_TEX_NAME if attempt == 1 else f"{Path(GROUP_TEX_NAME).stem}-{attempt}.tex"
             write_files(folder, {tex_name: group_driver(fmt, remaining)})
             try:
-                with self._slots.hold(urgent=False):
+                with self._slots.hold(urgent=True):
                     log = compile_xdv(folder, tex_name, limits=replace(limits, timeout=limits.timeout * len(remaining)),
                                       on_start=self._register, fmt=fmt)
                 finished = remaining
@@ -277,7 +289,7 @@ class GroupCompiler:
         last = next((page for kind, page in ranges if kind == "END"), 0)
         if not 0 < first <= last:
             raise CompileError(f"report {number} of a batch group has no page range in the log")
-        with self._slots.hold(urgent=True):
+        with self._slots.hold(urgent=False):
             pdf = xdv_to_pdf(folder, xdv_name, (first, last), f"{group_prefix(number)}report.pdf", limits=limits)
         return pdf.read_bytes()
 
