@@ -72,7 +72,7 @@ __all__ = [
     "shard_from_environment",
 ]
 
-DEFAULT_GROUP = 4  # reports per xelatex run: ~0.65 CPU-s of preamble shared by four
+DEFAULT_GROUP = 8  # reports per xelatex run at most: start-up shared (bench/RESULTS.md "Batch": 4 → 8 saved ~10 % CPU)
 
 
 @dataclass(frozen=True)
@@ -243,9 +243,10 @@ def _failed(item: BatchItem, started: float, error: Exception) -> BatchResult:
     return BatchResult(item, time.monotonic() - started, reason)
 
 
-def _prepare_group(items: Sequence[BatchItem], run: _Run) -> tuple[list[tuple[BatchItem, JobSource, float]],
-                                                                 list[BatchResult]]:
-    """Read, check and lay out each item: (item, job, start time) of the good ones, results of the others."""
+def _prepare_group(items: Sequence[BatchItem], order: int,
+                   run: _Run) -> tuple[list[tuple[BatchItem, JobSource, float]], list[BatchResult]]:
+    """Read, check and lay out each item of the ``order``-th group: (item, job, start time) of the good ones,
+    results of the others."""
     prepared: list[tuple[BatchItem, JobSource, float]] = []
     results: list[BatchResult] = []
     for number, item in enumerate(items, start=1):
@@ -254,9 +255,10 @@ def _prepare_group(items: Sequence[BatchItem], run: _Run) -> tuple[list[tuple[Ba
             results.append(BatchResult(item, 0.0, "interrupted"))
             continue
         try:
-            raw = read_document(item.source)
-            prepared.append((item, prepare(load_json(raw), options=run.options, name_prefix=group_prefix(number)),
-                             started))
+            with run.grouped.preparing(order):  # one thread at a time, a group ready to start first
+                job = prepare(load_json(read_document(item.source)), options=run.options,
+                              name_prefix=group_prefix(number))
+            prepared.append((item, job, started))
         except Exception as error:
             results.append(_failed(item, started, error))
     return prepared, results
@@ -292,10 +294,9 @@ def _finish(item: BatchItem, job: JobSource, started: float, pdf: bytes | None, 
     return BatchResult(item, time.monotonic() - started)
 
 
-def _render_group(items: Sequence[BatchItem], run: _Run) -> list[BatchResult]:
-    """Lay out each item, typeset the good ones together, write each PDF."""
-    with run.grouped.preparing():  # one thread at a time (see GroupCompiler)
-        prepared, results = _prepare_group(items, run)
+def _render_group(items: Sequence[BatchItem], order: int, run: _Run) -> list[BatchResult]:
+    """Lay out each item of the ``order``-th group, typeset the good ones together, write each PDF."""
+    prepared, results = _prepare_group(items, order, run)
     pdfs = _compile_together([job for _, job, _ in prepared], run)
     for index, (item, job, started) in enumerate(prepared):
         results.append(_finish(item, job, started, None if pdfs is None else pdfs[index], run))
@@ -381,7 +382,8 @@ def run_batch(
         if items and group == 1:
             run.pool.warm_up(fixed_files(chosen))  # preambles load while the first reports are laid out
         groups = _groups(items, group, jobs)
-        results = _collect({executor.submit(_render_group, chunk, run) for chunk in groups}, on_result)
+        results = _collect({executor.submit(_render_group, chunk, order, run) for order, chunk in enumerate(groups)},
+                           on_result)
     except BaseException:
         _interrupt(run, executor)
         raise

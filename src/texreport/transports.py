@@ -111,6 +111,7 @@ class ColdCompiler:
 
 
 _RANGE = re.compile(r"^TRRANGE (\d+) (START|END) (\d+)$", re.MULTILINE)
+_FIRST, _AFTER = 0, 1  # ranks: a group's xelatex before conversions; writing a group's files before laying out
 #: Errors of one report's conversion: that report is singled out (a full disk or a missing tool is everyone's).
 _REPORT_ERRORS = (CompileError, CompileTimeout)
 
@@ -121,7 +122,7 @@ def _marks(log: str) -> list[tuple[int, str]]:
 
 
 class _Slots:
-    """At most ``count`` TeX processes at once; an ``urgent`` one goes before the others waiting.
+    """At most ``count`` holders at once; of those waiting, the lowest ``rank`` goes first.
 
     ``count=None``: no bound. :meth:`close` wakes every waiter (it gets a CompileError).
     """
@@ -129,25 +130,25 @@ class _Slots:
     def __init__(self, count: int | None) -> None:
         self._bounded = count is not None
         self._free = count or 0
-        self._urgent = 0   # urgent holders waiting: they go first
+        self._waiting: list[int] = []   # ranks of the waiting holders
         self._closed = False
         self._changed = threading.Condition()
 
-    def _may_start(self, urgent: bool) -> bool:
-        return self._closed or (self._free > 0 and (urgent or self._urgent == 0))
+    def _may_start(self, rank: int) -> bool:
+        return self._closed or (self._free > 0 and rank <= min(self._waiting))
 
     @contextmanager
-    def hold(self, *, urgent: bool) -> Iterator[None]:
+    def hold(self, rank: int) -> Iterator[None]:
         """One slot for the ``with`` block (at once when unbounded)."""
         if not self._bounded:
             yield
             return
         with self._changed:
-            self._urgent += urgent
+            self._waiting.append(rank)
             try:
-                self._changed.wait_for(lambda: self._may_start(urgent))
+                self._changed.wait_for(lambda: self._may_start(rank))
             finally:
-                self._urgent -= urgent
+                self._waiting.remove(rank)
             if self._closed:
                 raise CompileError("not started: the batch was stopped")
             self._free -= 1
@@ -191,10 +192,10 @@ class GroupCompiler:
         self._slots = _Slots(processes)
         self._python = _Slots(1)  # never closed: a thread waiting for its turn goes on after close()
 
-    def preparing(self) -> AbstractContextManager[None]:
-        """Hold while laying out reports for a group: one thread at a time does Python work, and a group whose
-        files are to be written goes first."""
-        return self._python.hold(urgent=False)
+    def preparing(self, order: int) -> AbstractContextManager[None]:
+        """Hold while laying out a report for the ``order``-th group (one report at a time): one thread at a
+        time does Python work; a group whose files are to be written goes first, then the earliest group."""
+        return self._python.hold(1 + max(order, 0))
 
     def compile(self, job: PreparedJob, *, limits: CompileLimits, keep_dir: Path | None = None) -> bytes:
         pdf = self.compile_group([job], limits=limits, keep_dir=keep_dir)[0]
@@ -220,7 +221,7 @@ class GroupCompiler:
                           for name, content in job.document.items()})
         with disk_full_as_error(), job_folder("batch") as folder_name:
             folder = Path(folder_name)
-            with self._python.hold(urgent=True):
+            with self._python.hold(_FIRST):
                 fmt = ensure_format(jobs[0].fixed, limits=limits)
                 write_files(folder, files)
             try:
@@ -242,7 +243,7 @@ class GroupCompiler:
             tex_name = GROUP_TEX_NAME if attempt == 1 else f"{Path(GROUP_TEX_NAME).stem}-{attempt}.tex"
             write_files(folder, {tex_name: group_driver(fmt, remaining)})
             try:
-                with self._slots.hold(urgent=True):
+                with self._slots.hold(_FIRST):
                     log = compile_xdv(folder, tex_name, limits=replace(limits, timeout=limits.timeout * len(remaining)),
                                       on_start=self._register, fmt=fmt)
                 finished = remaining
@@ -289,7 +290,7 @@ class GroupCompiler:
         last = next((page for kind, page in ranges if kind == "END"), 0)
         if not 0 < first <= last:
             raise CompileError(f"report {number} of a batch group has no page range in the log")
-        with self._slots.hold(urgent=False):
+        with self._slots.hold(_AFTER):
             pdf = xdv_to_pdf(folder, xdv_name, (first, last), f"{group_prefix(number)}report.pdf", limits=limits)
         return pdf.read_bytes()
 
