@@ -25,6 +25,10 @@ CPU, start and end), so each run reports:
 before/after on the same machine, with the runs of all configurations interleaved, so
 that a change in the machine's load hits them alike.
 
+When the Typst baseline is installed (bench.py's ``typst_rows``: $TYPST_PEER_PYTHON and
+../shared/peers/typst_full.py), each round of runs also times Typst on the same files in
+``--jobs`` processes, and the summary gives the ratio of the medians.
+
 ``--check N`` compares the text of N of the batch's PDFs with a single ``render`` of the
 same report (the generation time masked), as tests/test_batch.py does.
 """
@@ -46,7 +50,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench import machine, variants  # noqa: E402  (bench/bench.py, run as a script next to this one)
+from bench import machine, typst_rows, variants  # noqa: E402  (bench/bench.py, run as a script next to this one)
 
 _TEX = {"xelatex": "xelatex", "xdvipdfmx": "xdvipdfmx"}
 
@@ -181,6 +185,17 @@ def summarise(label: str, runs: list[dict]) -> str:
             f"max RSS {max(r['max_rss_mb'] for r in runs):.0f} MB")
 
 
+def typst_run(work: Path, inputs: Path, jobs: int, number: int) -> list[float]:
+    """Typst's reports/s on the same files in ``jobs`` processes (empty when the baseline is not installed)."""
+    folder = work / f"typst-{number}"
+    folder.mkdir()
+    rows = typst_rows(folder, inputs / "r000.json", sorted(inputs.glob("*.json")), 1, jobs)
+    if rows is None:
+        return []
+    print(f"    Typst run {number + 1}: {rows['batch']:.2f} rep/s", flush=True)
+    return [rows["batch"]]
+
+
 def check_texts(inputs: Path, out: Path, count: int, work: Path) -> None:
     """The text of ``count`` batch PDFs against a single render of the same report."""
     from texreport.batch import expand_inputs, plan_batch
@@ -224,17 +239,25 @@ def main() -> int:
         sources = [tuple(pair.split("=", 1)) for pair in args.src] or [("installed", None)]
         configs = [(label, src, group) for label, src in sources for group in args.group or [None]]
         runs: dict[tuple, list[dict]] = {config: [] for config in configs}
+        typst: list[float] = []
         for number in range(args.runs):
             for config in configs:
                 runs[config].append({**one_run(inputs, work, args.jobs, config, number), "jobs": args.jobs})
                 wall = runs[config][-1]["wall"]
                 print(f"    {config[0]} group {config[2] or 'default'} run {number + 1}: {wall:.2f} s, "
                       f"load {os.getloadavg()[0]:.2f}", flush=True)
+            typst += typst_run(work, inputs, args.jobs, number)
         for config in configs:
             label = f"{config[0]} {'default' if config[2] is None else f'g{config[2]}'}"
             print(summarise(label, runs[config]), flush=True)
+            if typst:
+                ours = statistics.median(r["rate"] for r in runs[config])
+                print(f"{'':>18}{ours / statistics.median(typst):.2f}× Typst's {statistics.median(typst):.2f} rep/s "
+                      f"(same runs: {', '.join(f'{t:.2f}' for t in typst)})")
             if args.check:
                 check_texts(inputs, runs[config][-1]["out"], args.check, work)
+        if not typst:
+            print("Typst baseline: skipped (no venv at $TYPST_PEER_PYTHON or no typst_full.py; see bench.py)")
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
