@@ -362,11 +362,10 @@ def run_batch(
 ) -> BatchSummary:
     """Render ``items`` into ``output_dir``, ``jobs`` compiles at once; never raises for one report.
 
-    ``group`` reports share one xelatex run (the preamble and fonts load once for
-    them; see :class:`~texreport.transports.GroupCompiler`); ``group=1`` gives each report its own
-    warm worker. A group whose shared run fails falls back to one compile per
-    report, so a bad report only fails itself. ``theme`` (a Theme, a shipped
-    theme's name or a theme file) applies to every report; a bad one raises
+    Up to ``group`` reports share one xelatex run (the preamble and fonts load once
+    for them; see :class:`~texreport.transports.GroupCompiler`); ``group=1`` gives each report its
+    own warm worker. A bad report only fails itself (see the module docstring). ``theme`` (a Theme,
+    a shipped theme's name or a theme file) applies to every report; a bad one raises
     :class:`~texreport.theme.ThemeError` before anything is rendered.
     """
     chosen = resolve_theme(theme)
@@ -381,9 +380,8 @@ def run_batch(
     try:
         if items and group == 1:
             run.pool.warm_up(fixed_files(chosen))  # preambles load while the first reports are laid out
-        groups = _groups(items, group, jobs)
-        results = _collect({executor.submit(_render_group, chunk, order, run) for order, chunk in enumerate(groups)},
-                           on_result)
+        results = _collect({executor.submit(_render_group, chunk, order, run)
+                            for order, chunk in enumerate(_groups(items, group, jobs))}, on_result)
     except BaseException:
         _interrupt(run, executor)
         raise
