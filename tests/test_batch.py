@@ -227,3 +227,54 @@ def test_a_failing_group_falls_back_to_one_compile_per_report(tmp_path, document
     assert summary.done == 2
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         i.output_name for i in items if i.source.name in ("0.json", "2.json"))
+
+
+def test_a_report_that_stops_its_group_fails_alone_and_the_others_stay_grouped(tmp_path, document, monkeypatch):
+    """The group's run stops on the bad report: only that one compiles on its own (and fails with the error a
+    single render gives); the others get a second shared run, not one compile each."""
+    import texreport.batch as batch
+    import texreport.transports as transports
+    from pdfcheck import GENERATED_AT, pdf_pages, render_file
+    from texreport.compiler import CompileLimits
+    from texreport.errors import CompileError
+    from texreport.models import load_json
+    from texreport.transports import ColdCompiler, compile_job
+    from texreport.workers import WorkerPool
+
+    sources = _grouped_inputs(tmp_path, document)
+    items = plan_batch(sources)
+    real_prepare, real_compile_xdv, real_compile = batch.prepare, transports.compile_xdv, WorkerPool.compile
+
+    def prepare_one_broken(*args, **kwargs):
+        job = real_prepare(*args, **kwargs)
+        if "groupen02" in job.document["body.tex"]:
+            job.document["body.tex"] += "\n\\TRnosuchmacro\n"
+        return job
+
+    shared_runs, alone = [], []
+    monkeypatch.setattr(batch, "prepare", prepare_one_broken)
+    monkeypatch.setattr(transports, "compile_xdv", lambda *a, **k: shared_runs.append(a[1]) or real_compile_xdv(*a, **k))
+    monkeypatch.setattr(WorkerPool, "compile", lambda self, job, **k: alone.append(job) or real_compile(self, job, **k))
+    summary = batch.run_batch(items, tmp_path / "out", jobs=1, group=5)   # one group, the bad report in its middle
+
+    assert [r.item.source.name for r in summary.failed] == ["1.json"]
+    with pytest.raises(CompileError) as single:   # the same broken report, rendered on its own
+        compile_job(ColdCompiler(), prepare_one_broken(load_json(sources[1].read_bytes())), limits=CompileLimits())
+    assert "Undefined control sequence" in str(single.value)
+    assert summary.failed[0].error == str(single.value)
+    # One run for the group; the reports it finished before the bad one keep their pages from it, those after it
+    # get a second run; only the bad one compiles alone.
+    assert shared_runs == ["batch.tex", "batch-2.tex"] and len(alone) == 1
+    assert summary.done == 4
+    for item in items:
+        if item.source.name != "1.json":
+            grouped = tmp_path / "out" / item.output_name
+            single_pdf = render_file(json.loads(item.source.read_text(encoding="utf-8")), tmp_path / "alone.pdf",
+                                     generated_at=GENERATED_AT)
+            assert [_untimed(page) for page in pdf_pages(grouped)] == [_untimed(page) for page in pdf_pages(single_pdf)]
+
+
+def _untimed(text: str) -> str:
+    from pdfcheck import squash
+
+    return squash(re.sub(r"(生成时间|Generated):[^\n]*", "", text))

@@ -23,7 +23,13 @@ What a caller must know:
 * **One file, one report**: a file found under several names (a glob through a
   symlink loop, a folder and a glob naming the same file) is rendered once.
 * **Failures** never stop the batch: each becomes a :class:`BatchResult` with
-  the reason.
+  the reason. A report a group's run stops on compiles on its own (its error is
+  the one a single render gives); the group's other reports stay grouped.
+* **Scheduling**: the largest reports (by file size) go first, in groups of up to
+  ``group`` (a multiple of ``jobs`` groups, of sizes one apart); at most ``jobs`` TeX
+  processes run at once: a group's xelatex as soon as a core is free, the short
+  xdvipdfmx runs side by side around them; one group more than ``jobs`` lays out meanwhile
+  (measured: bench/batch_bench.py, bench/RESULTS.md "Batch").
 * **Interrupting** (KeyboardInterrupt in the calling thread) stops queued items,
   kills every xelatex (the pool's process groups) and re-raises; PDFs are only
   ever renamed into place complete (:func:`~texreport.atomic.write_atomic`).
@@ -66,7 +72,7 @@ __all__ = [
     "shard_from_environment",
 ]
 
-DEFAULT_GROUP = 4  # reports per xelatex run: ~0.65 CPU-s of preamble shared by four
+DEFAULT_GROUP = 8  # reports per xelatex run at most: start-up shared (bench/RESULTS.md "Batch": 4 → 8 saved ~10 % CPU)
 
 
 @dataclass(frozen=True)
@@ -225,10 +231,10 @@ class _Run:
     file_mode: int
 
     @classmethod
-    def start(cls, output_dir: Path, options: RenderOptions, *, spares: int) -> _Run:
-        """``spares`` warm workers wait (they only pay off without groups); PDFs respect the umask, like any
-        other tool's output."""
-        return cls(output_dir, options, pool=WorkerPool(spares=spares), grouped=GroupCompiler(),
+    def start(cls, output_dir: Path, options: RenderOptions, *, jobs: int, spares: int) -> _Run:
+        """``jobs`` TeX processes at once; ``spares`` warm workers wait (they only pay off without groups);
+        PDFs respect the umask, like any other tool's output."""
+        return cls(output_dir, options, pool=WorkerPool(spares=spares), grouped=GroupCompiler(processes=jobs),
                    stop=threading.Event(), file_mode=user_file_mode())
 
 
@@ -237,9 +243,10 @@ def _failed(item: BatchItem, started: float, error: Exception) -> BatchResult:
     return BatchResult(item, time.monotonic() - started, reason)
 
 
-def _prepare_group(items: Sequence[BatchItem], run: _Run) -> tuple[list[tuple[BatchItem, JobSource, float]],
-                                                                 list[BatchResult]]:
-    """Read, check and lay out each item: (item, job, start time) of the good ones, results of the others."""
+def _prepare_group(items: Sequence[BatchItem], order: int,
+                   run: _Run) -> tuple[list[tuple[BatchItem, JobSource, float]], list[BatchResult]]:
+    """Read, check and lay out each item of the ``order``-th group: (item, job, start time) of the good ones,
+    results of the others."""
     prepared: list[tuple[BatchItem, JobSource, float]] = []
     results: list[BatchResult] = []
     for number, item in enumerate(items, start=1):
@@ -248,22 +255,28 @@ def _prepare_group(items: Sequence[BatchItem], run: _Run) -> tuple[list[tuple[Ba
             results.append(BatchResult(item, 0.0, "interrupted"))
             continue
         try:
-            raw = read_document(item.source)
-            prepared.append((item, prepare(load_json(raw), options=run.options, name_prefix=group_prefix(number)),
-                             started))
+            with run.grouped.preparing(order):  # one thread at a time, a group ready to start first
+                job = prepare(load_json(read_document(item.source)), options=run.options,
+                              name_prefix=group_prefix(number))
+            prepared.append((item, job, started))
         except Exception as error:
             results.append(_failed(item, started, error))
     return prepared, results
 
 
-def _compile_together(jobs: Sequence[JobSource], run: _Run) -> list[bytes] | None:
-    """The PDFs of two or more jobs from one xelatex run, or None: then each compiles on its own."""
+def _compile_together(jobs: Sequence[JobSource], run: _Run) -> Sequence[bytes | None] | None:
+    """The PDFs of two or more jobs from one xelatex run, or None: then each compiles on its own.
+
+    A report the group's run stopped on gets None too: it compiles on its own, so that
+    its error (or its PDF, when the group was at fault) is the one a single render gives.
+    """
     if len(jobs) < 2 or run.stop.is_set():
         return None
     try:
-        return run.grouped.compile_group(jobs, limits=run.options.limits)
+        pdfs = run.grouped.compile_group(jobs, limits=run.options.limits)
     except TexreportError:
-        return None  # one bad report must not sink the group: each gets its own compile
+        return None  # the run failed outside any report: each gets its own compile
+    return [pdf if isinstance(pdf, bytes) else None for pdf in pdfs]
 
 
 def _finish(item: BatchItem, job: JobSource, started: float, pdf: bytes | None, run: _Run) -> BatchResult:
@@ -281,13 +294,35 @@ def _finish(item: BatchItem, job: JobSource, started: float, pdf: bytes | None, 
     return BatchResult(item, time.monotonic() - started)
 
 
-def _render_group(items: Sequence[BatchItem], run: _Run) -> list[BatchResult]:
-    """Lay out each item, typeset the good ones together, write each PDF."""
-    prepared, results = _prepare_group(items, run)
+def _render_group(items: Sequence[BatchItem], order: int, run: _Run) -> list[BatchResult]:
+    """Lay out each item of the ``order``-th group, typeset the good ones together, write each PDF."""
+    prepared, results = _prepare_group(items, order, run)
     pdfs = _compile_together([job for _, job, _ in prepared], run)
     for index, (item, job, started) in enumerate(prepared):
         results.append(_finish(item, job, started, None if pdfs is None else pdfs[index], run))
     return results
+
+
+def _weight(item: BatchItem) -> int:
+    """The work an item's report is likely to take: its file's size."""
+    try:
+        return item.source.stat().st_size
+    except OSError:
+        return 0  # fails later, in its own job
+
+
+def _groups(items: Sequence[BatchItem], group: int, jobs: int) -> list[list[BatchItem]]:
+    """Groups of at most ``group`` items, as few as can be in a multiple of ``jobs`` groups of sizes one apart
+    (every job gets work to the end), the largest reports first: the batch ends on its lightest groups."""
+    count = jobs * -(-len(items) // (jobs * group))
+    ordered = sorted(items, key=_weight, reverse=True)
+    groups, start = [], 0
+    for index in range(count):
+        size = len(ordered) // count + (index < len(ordered) % count)
+        if size:
+            groups.append(ordered[start:start + size])
+        start += size
+    return groups
 
 
 def _collect(pending: set[Future[list[BatchResult]]],
@@ -327,11 +362,10 @@ def run_batch(
 ) -> BatchSummary:
     """Render ``items`` into ``output_dir``, ``jobs`` compiles at once; never raises for one report.
 
-    ``group`` reports share one xelatex run (the preamble and fonts load once for
-    them; see :class:`~texreport.transports.GroupCompiler`); ``group=1`` gives each report its own
-    warm worker. A group whose shared run fails falls back to one compile per
-    report, so a bad report only fails itself. ``theme`` (a Theme, a shipped
-    theme's name or a theme file) applies to every report; a bad one raises
+    Up to ``group`` reports share one xelatex run (the preamble and fonts load once
+    for them; see :class:`~texreport.transports.GroupCompiler`); ``group=1`` gives each report its
+    own warm worker. A bad report only fails itself (see the module docstring). ``theme`` (a Theme,
+    a shipped theme's name or a theme file) applies to every report; a bad one raises
     :class:`~texreport.theme.ThemeError` before anything is rendered.
     """
     chosen = resolve_theme(theme)
@@ -340,13 +374,14 @@ def run_batch(
     output_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     run = _Run.start(output_dir, RenderOptions(lang=lang, limits=CompileLimits(timeout=timeout), theme=chosen),
-                     spares=jobs if group == 1 else 0)
-    executor = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="texreport-batch")
+                     jobs=jobs, spares=jobs if group == 1 else 0)
+    # With groups, one more thread than processes: a group lays out while ``jobs`` others typeset.
+    executor = ThreadPoolExecutor(max_workers=jobs + (group > 1), thread_name_prefix="texreport-batch")
     try:
         if items and group == 1:
             run.pool.warm_up(fixed_files(chosen))  # preambles load while the first reports are laid out
-        results = _collect({executor.submit(_render_group, items[index:index + group], run)
-                            for index in range(0, len(items), group)}, on_result)
+        results = _collect({executor.submit(_render_group, chunk, order, run)
+                            for order, chunk in enumerate(_groups(items, group, jobs))}, on_result)
     except BaseException:
         _interrupt(run, executor)
         raise

@@ -199,8 +199,8 @@ def tex(source: str, folder: Path, lang: str | None, theme: str | None) -> None:
               help="Folder for the PDFs (named like the export endpoint's files).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
               help="xelatex runs at once.")
-@click.option("--group", type=click.IntRange(min=1), default=4, show_default=True,
-              help="Reports typeset in one xelatex run (the preamble loads once for them); 1: one run each.")
+@click.option("--group", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Most reports typeset in one xelatex run (the preamble loads once for them); 1: one run each.")
 @click.option("--shard", default=None, metavar="I/N",
               help="Render only this machine's share: every N-th report of the sorted inputs, from the I-th "
                    "(default: JOB_COMPLETION_INDEX+1/JOB_COMPLETIONS in a Kubernetes indexed Job, else 1/1).")

@@ -11,7 +11,8 @@ chart CSVs). xelatex is started on a small driver that inputs them:
 * the warm worker's ``report.tex`` (:func:`worker_driver`): the preamble, then it
   blocks reading the body's name from its standard input;
 * ``batch.tex`` (:func:`group_driver`): several bodies in one run, each on its own
-  pages (``\TRrunreport``, texreport.sty).
+  pages (``\TRrunreport``, texreport.sty); ``batch-2.tex`` … the same without the
+  reports an earlier run of the group stopped on.
 
 Every name written here is the program's own, never user text. The xelatex
 command line is :func:`texreport.compiler.xelatex_command`.
@@ -19,6 +20,7 @@ command line is :func:`texreport.compiler.xelatex_command`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from .formats import preamble_input
@@ -81,10 +83,10 @@ def group_prefix(number: int) -> str:
     return f"r{number:02d}-"
 
 
-def group_driver(fmt: Path | None, count: int) -> str:
-    r"""``count`` reports in one run, each typeset by ``\TRrunreport`` on pages of its own."""
+def group_driver(fmt: Path | None, numbers: Sequence[int]) -> str:
+    r"""The reports ``numbers`` (of a grouped run's files) in one run, each typeset by ``\TRrunreport`` on pages of
+    its own."""
     lines = [preamble_input(fmt), "\\TRmultitrue", "\\begin{document}"]
-    lines += [f"\\TRrunreport{{{number}}}{{{group_body_name(number)[:-4]}}}" for number in range(1, count + 1)]
+    lines += [f"\\TRrunreport{{{number}}}{{{group_body_name(number)[:-4]}}}" for number in numbers]
     lines.append("\\end{document}")
     return "\n".join(lines) + "\n"
-
