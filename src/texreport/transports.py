@@ -121,6 +121,20 @@ def _marks(log: str) -> list[tuple[int, str]]:
     return [(int(m.group(1)), m.group(2)) for m in _RANGE.finditer(log)]
 
 
+def _page_ranges(log: str) -> dict[int, tuple[int, int]]:
+    """Each report's (first, last) page in a group's log, from its first START and first END mark (0: none)."""
+    ranges: dict[int, tuple[int, int]] = {}
+    for match in _RANGE.finditer(log):
+        number, page = int(match.group(1)), int(match.group(3))
+        first, last = ranges.get(number, (0, 0))
+        if match.group(2) == "START" and not first:
+            first = page
+        elif match.group(2) == "END" and not last:
+            last = page
+        ranges[number] = (first, last)
+    return ranges
+
+
 class _Slots:
     """At most ``count`` holders at once; of those waiting, the lowest ``rank`` goes first.
 
@@ -270,9 +284,11 @@ class GroupCompiler:
     def _split_all(self, folder: Path, tex_name: str, log: str, numbers: list[int],
                    limits: CompileLimits) -> list[bytes | TexreportError]:
         """Each report's PDF (or the error of its conversion), up to ``processes`` conversions side by side."""
+        pages = _page_ranges(log)
+
         def split(number: int) -> bytes | TexreportError:
             try:
-                return self._split(folder, f"{Path(tex_name).stem}.xdv", log, number, limits)
+                return self._split(folder, f"{Path(tex_name).stem}.xdv", pages.get(number, (0, 0)), number, limits)
             except _REPORT_ERRORS as error:
                 if self._closed:
                     raise
@@ -284,10 +300,9 @@ class GroupCompiler:
                                 thread_name_prefix="texreport-split") as pool:
             return list(pool.map(split, numbers))
 
-    def _split(self, folder: Path, xdv_name: str, log: str, number: int, limits: CompileLimits) -> bytes:
-        ranges = [(m.group(2), int(m.group(3))) for m in _RANGE.finditer(log) if int(m.group(1)) == number]
-        first = next((page for kind, page in ranges if kind == "START"), 0)
-        last = next((page for kind, page in ranges if kind == "END"), 0)
+    def _split(self, folder: Path, xdv_name: str, pages: tuple[int, int], number: int,
+               limits: CompileLimits) -> bytes:
+        first, last = pages
         if not 0 < first <= last:
             raise CompileError(f"report {number} of a batch group has no page range in the log")
         with self._slots.hold(_AFTER):

@@ -46,6 +46,7 @@ from .deps import Services
 from .exports import Exports, Renderer
 from .metrics import Metrics
 from .middleware import RequestContext
+from .pdf_memory import PdfMemory
 from .progress_exports import ProgressExports
 from .readiness import Readiness
 from .render_ahead import RenderAhead
@@ -106,15 +107,14 @@ def _services(settings: Settings, renderer: Renderer | None, checker: Callable[[
                                                    theme=settings.offered_themes()[0])
     progress_exports = ProgressExports(store=the_store, queue=queue, render=progress_renderer, version=version)
     if settings.render_ahead or (settings.render_ahead is None and renderer is None):
-        exporter.ahead = _render_ahead(settings, the_store, queue, version, renderer)
-        exporter.ahead.remember = exporter.memory.put
+        exporter.ahead = _render_ahead(settings, the_store, queue, version, renderer, exporter.memory)
     return Services(settings=settings, store=the_store, queue=queue, exports=exporter, readiness=readiness,
                     metrics=metrics, check=checker or _pipeline_checker(settings.offered_themes()), version=version,
                     progress=progress_exports)
 
 
 def _render_ahead(settings: Settings, store: Store, queue: RenderQueue, version: str,
-                  renderer: Renderer | None) -> RenderAhead:
+                  renderer: Renderer | None, memory: PdfMemory) -> RenderAhead:
     """Render-ahead with a compiler of its own: one warm spare at lower CPU priority (or the test's fake)."""
     from ..compiler import CompileLimits
     from ..workers import WorkerPool
@@ -127,7 +127,7 @@ def _render_ahead(settings: Settings, store: Store, queue: RenderQueue, version:
                        is_busy=lambda: queue.running + queue.waiting > 0,
                        abort=pool.abort if pool is not None else None,
                        promote=pool.promote if pool is not None else None,
-                       on_close=pool.close if pool is not None else None)
+                       on_close=pool.close if pool is not None else None, remember=memory.put)
 
 
 def create_app(

@@ -73,10 +73,12 @@ class RenderAhead:
 
     def __init__(self, *, store: Store, render: Renderer, version: str, is_busy: Callable[[], bool],
                  abort: Callable[[], None] | None = None, promote: Callable[[], None] | None = None,
-                 on_close: Callable[[], None] | None = None, max_pending: int = 16, idle_poll: float = 0.2) -> None:
+                 on_close: Callable[[], None] | None = None, max_pending: int = 16, idle_poll: float = 0.2,
+                 remember: Callable[[str, str, bytes], None] | None = None) -> None:
         """``render`` compiles in the background's own compiler; ``abort`` kills the compile in
         progress (its job then fails); ``promote`` lifts its CPU priority when an export joins it;
-        ``on_close`` releases that compiler (after the thread ended)."""
+        ``on_close`` releases that compiler (after the thread ended); ``remember(key, etag, pdf)``
+        also keeps each PDF cached ahead where the export looks first (``Exports.memory.put``)."""
         self.store = store
         self.render = render
         self.version = version
@@ -93,8 +95,7 @@ class RenderAhead:
         self._ready: deque[str] = deque(maxlen=256)  # keys cached ahead and not exported yet
         self._closed = False
         self._thread: threading.Thread | None = None
-        # Where else a PDF cached ahead goes (the export's memory: Exports.memory.put), if set.
-        self.remember: Callable[[str, str, bytes], None] | None = None
+        self.remember = remember
 
     def key_of(self, stored: StoredReport) -> str:
         """The export's cache key of this report in its default language."""
